@@ -1,0 +1,486 @@
+"""Read and check ``sources.yaml``: YAML in, a frozen :class:`Config` out.
+
+Every problem is a :class:`ConfigError` naming the file, the line and the key, and
+suggesting the closest valid key for a typo. Nothing here touches the network; relative
+paths are resolved against the folder of the configuration file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+
+from .errors import ConfigError
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+FORMATS = ("html", "text")
+ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Selectors:
+    """Where the parts of an entry are on an HTML page (parsel CSS or XPath)."""
+
+    item: str
+    title: str | None = None
+    link: str | None = None
+    date: str | None = None
+    date_regex: str | None = None
+    date_format: str | None = None
+    summary: str | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timeout:
+    connect: float = 10.0
+    read: float = 30.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """One newsroom page and how to read it."""
+
+    id: str
+    url: str  # http(s) URL or file:// URL (relative paths are resolved on load)
+    title: str
+    home: str
+    format: Literal["html", "text"] = "html"
+    timezone: str = "UTC"
+    author: str | None = None
+    enabled: bool = True
+    select: Selectors | None = None
+    dayfirst: bool = False
+    max_entries: int = 50
+    max_age_days: int | None = None
+    min_entries_ratio: float = 0.2
+    broken_after: int = 3
+    timeout: Timeout = field(default_factory=Timeout)
+    retries: int = 3
+    min_delay: float = 1.0
+    respect_robots: bool = True
+    user_agent: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    max_bytes: int = 10 * 1024 * 1024
+    ttl: int = 60
+    line: int | None = None  # where the source starts in sources.yaml
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def is_local(self) -> bool:
+        return self.url.startswith("file:")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Site:
+    base_url: str
+    output: Path
+    state: Path
+    contact: str | None = None
+    workers: int = 8
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    path: Path
+    site: Site
+    sources: tuple[Source, ...]
+
+    def source(self, source_id: str) -> Source:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
+
+
+# -- YAML with line numbers ---------------------------------------------------------------
+
+
+class _Mapping(dict[Any, Any]):
+    """A YAML mapping that remembers where it and each of its keys were."""
+
+    line: int = 0
+    lines: dict[Any, int]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Mapping:
+    loader.flatten_mapping(node)
+    mapping = _Mapping()
+    mapping.line = node.start_mark.line + 1
+    mapping.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in mapping:
+            raise ConfigError(
+                f"duplicate key {key!r} (first on line {mapping.lines[key]}); keep one of them",
+                path=loader.name,
+                line=line,
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.lines[key] = line
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+# -- validation helpers -------------------------------------------------------------------
+
+
+class _Checker:
+    """Reads typed values out of one YAML mapping, with file:line in every message."""
+
+    def __init__(self, path: str, mapping: Any, where: str, allowed: tuple[str, ...]):
+        self.path = path
+        self.where = where
+        if not isinstance(mapping, _Mapping):
+            line = getattr(mapping, "line", None)
+            raise ConfigError(f"{where}: expected a mapping of keys", path=path, line=line)
+        self.mapping = mapping
+        for key in mapping:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = (
+                    f"did you mean {close[0]!r}?" if close else "valid keys: " + ", ".join(allowed)
+                )
+                self.fail(key, f"unknown key {key!r}; {hint}")
+
+    def line(self, key: str) -> int:
+        return self.mapping.lines.get(key, self.mapping.line)
+
+    def fail(self, key: str, message: str) -> None:
+        raise ConfigError(f"{self.where}: {message}", path=self.path, line=self.line(key))
+
+    def has(self, key: str) -> bool:
+        return key in self.mapping and self.mapping[key] is not None
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+        if not self.has(key):
+            return default
+        value = self.mapping[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        # YAML ints are fine where floats are wanted; bools are not ints here.
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, bool) and bool not in kinds:
+            value_ok = False
+        else:
+            value_ok = isinstance(value, kinds)
+        if not value_ok:
+            names = " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
+            self.fail(key, f"{key!r} must be {names}, not {value!r}")
+        return value
+
+    def require(self, key: str, kind: type | tuple[type, ...]) -> Any:
+        if not self.has(key):
+            raise ConfigError(
+                f"{self.where}: missing required key {key!r}",
+                path=self.path,
+                line=self.mapping.line,
+            )
+        return self.get(key, kind)
+
+    def positive(self, key: str, kind: type, default: Any) -> Any:
+        value = self.get(key, kind, default)
+        if value is not None and value <= 0:
+            self.fail(key, f"{key!r} must be greater than 0, not {value!r}")
+        return value
+
+
+_TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
+
+SITE_KEYS = ("base_url", "output", "state", "contact", "workers")
+SOURCE_KEYS = (
+    "id", "title", "url", "home", "format", "timezone", "author", "enabled", "select",
+    "dayfirst", "max_entries", "max_age_days", "min_entries_ratio", "broken_after",
+    "timeout", "retries", "min_delay", "respect_robots", "user_agent", "headers",
+    "max_bytes", "ttl",
+)  # fmt: skip
+DEFAULT_KEYS = tuple(k for k in SOURCE_KEYS if k not in ("id", "title", "url", "home", "select"))
+SELECT_KEYS = (
+    "item", "title", "link", "date", "date_regex", "date_format", "summary", "category",
+)  # fmt: skip
+TOP_KEYS = ("site", "defaults", "sources")
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def load_config(path: str | Path) -> Config:
+    """Read ``path`` and return the checked configuration, or raise :class:`ConfigError`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            "file not found; pass the configuration with -c PATH", path=str(path)
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the file: {exc}", path=str(path)) from exc
+    return parse_config(text, path=path)
+
+
+def parse_config(text: str, *, path: Path) -> Config:
+    """Check the YAML ``text`` of the configuration file at ``path``."""
+    name = str(path)
+    loader = _Loader(text)
+    loader.name = name
+    try:
+        document = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(
+            f"YAML syntax error: {problem}; check indentation and quoting", path=name, line=line
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}", path=name) from exc
+    finally:
+        loader.dispose()
+    if document is None:
+        raise ConfigError("the file is empty; list your sources under 'sources:'", path=name)
+    top = _Checker(name, document, "top level", TOP_KEYS)
+    base_dir = path.resolve().parent
+    site = _site(top, name, base_dir)
+    defaults: Mapping[str, Any] = {}
+    if top.has("defaults"):
+        defaults_checker = _Checker(name, document["defaults"], "defaults", DEFAULT_KEYS)
+        defaults = _source_options(defaults_checker, {}, base_dir)
+    raw_sources = top.require("sources", list)
+    if not raw_sources:
+        top.fail("sources", "'sources' is empty; add at least one source")
+    sources: list[Source] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_sources):
+        source = _source(name, raw, index, defaults, base_dir)
+        if source.id in seen:
+            raise ConfigError(
+                f"sources[{index}].id: duplicate id {source.id!r} "
+                f"(first used on line {seen[source.id]}); ids name the feed files, "
+                "so each must be unique",
+                path=name,
+                line=source.line,
+            )
+        seen[source.id] = source.line or 0
+        sources.append(source)
+    return Config(path=path, site=site, sources=tuple(sources))
+
+
+def _site(top: _Checker, name: str, base_dir: Path) -> Site:
+    if not top.has("site"):
+        top.fail("site", "missing required key 'site' (with at least 'base_url')")
+    check = _Checker(name, top.mapping["site"], "site", SITE_KEYS)
+    base_url = check.require("base_url", str)
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        check.fail(
+            "base_url",
+            f"'base_url' must be the http(s) address where feeds/ is published, not {base_url!r}",
+        )
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return Site(
+        base_url=base_url,
+        output=base_dir / check.get("output", str, "feeds"),
+        state=base_dir / check.get("state", str, ".publisher/state.db"),
+        contact=check.get("contact", str),
+        workers=check.positive("workers", int, 8),
+    )
+
+
+def _source(name: str, raw: Any, index: int, defaults: Mapping[str, Any], base_dir: Path) -> Source:
+    where = f"sources[{index}]"
+    check = _Checker(name, raw, where, SOURCE_KEYS)
+    source_id = check.require("id", str)
+    check.where = f"source {source_id!r}"
+    if not SLUG.match(source_id):
+        check.fail(
+            "id",
+            f"id {source_id!r} must be a slug of a-z, 0-9 and single hyphens "
+            "(it names the feed files), e.g. 'amnesty-usa-north-korea'",
+        )
+    url = _url(check, "url", base_dir, required=True)
+    assert url is not None
+    home = _url(check, "home", base_dir, required=False) or url
+    options = dict(defaults)
+    options.update(_source_options(check, defaults, base_dir))
+    fmt = check.get("format", str, "html")
+    if fmt not in FORMATS:
+        check.fail("format", f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    select = None
+    if check.has("select"):
+        select = _selectors(name, raw["select"], check.where)
+    if fmt == "html" and select is None:
+        check.fail(
+            "select",
+            "an html source needs 'select' with at least 'item' (a CSS or XPath selector "
+            "matching one element per entry)",
+        )
+    if fmt == "text" and select is not None:
+        check.fail("select", "'select' applies to format: html only; remove it")
+    return Source(
+        id=source_id,
+        url=url,
+        home=home,
+        title=check.get("title", str, source_id),
+        format=fmt,
+        select=select,
+        line=raw.line,
+        **options,
+    )
+
+
+def _source_options(check: _Checker, defaults: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
+    """The keys a source shares with ``defaults``; only those present in this mapping."""
+    options: dict[str, Any] = {}
+    simple: dict[str, tuple[type | tuple[type, ...], Callable[[str, type, Any], Any] | None]] = {
+        "author": (str, None),
+        "enabled": (bool, None),
+        "dayfirst": (bool, None),
+        "respect_robots": (bool, None),
+        "user_agent": (str, None),
+        "max_entries": (int, check.positive),
+        "max_age_days": (int, check.positive),
+        "broken_after": (int, check.positive),
+        "max_bytes": (int, check.positive),
+        "ttl": (int, check.positive),
+        "retries": (int, None),
+        "min_delay": (float, None),
+        "min_entries_ratio": (float, None),
+    }
+    for key, (kind, checker) in simple.items():
+        if check.has(key):
+            if checker is not None:
+                options[key] = checker(key, kind, None)  # type: ignore[arg-type]
+            else:
+                options[key] = check.get(key, kind)
+    for key in ("retries", "min_delay"):
+        if key in options and options[key] < 0:
+            check.fail(key, f"{key!r} must be 0 or more, not {options[key]!r}")
+    if "min_entries_ratio" in options and not 0 <= options["min_entries_ratio"] <= 1:
+        check.fail("min_entries_ratio", "'min_entries_ratio' must be between 0 and 1")
+    if check.has("timezone"):
+        options["timezone"] = _timezone(check)
+    if check.has("timeout"):
+        options["timeout"] = _timeout(check)
+    if check.has("headers"):
+        options["headers"] = _headers(check)
+    return options
+
+
+def _timezone(check: _Checker) -> str:
+    name = check.get("timezone", str)
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "use an IANA name like 'Europe/Berlin'"
+        check.fail("timezone", f"unknown timezone {name!r}; {hint}")
+    return str(name)
+
+
+def _timeout(check: _Checker) -> Timeout:
+    value = check.mapping["timeout"]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value <= 0:
+            check.fail("timeout", "'timeout' must be greater than 0")
+        return Timeout(connect=float(value), read=float(value))
+    sub = _Checker(check.path, value, f"{check.where}.timeout", ("connect", "read"))
+    return Timeout(
+        connect=sub.positive("connect", float, 10.0), read=sub.positive("read", float, 30.0)
+    )
+
+
+def _headers(check: _Checker) -> tuple[tuple[str, str], ...]:
+    value = check.mapping["headers"]
+    if not isinstance(value, _Mapping):
+        check.fail("headers", "'headers' must be a mapping of header names to values")
+    headers = []
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, (str, int)):
+            check.fail("headers", f"header {key!r} must have a string value")
+        headers.append((key, str(item)))
+    return tuple(headers)
+
+
+def _url(check: _Checker, key: str, base_dir: Path, *, required: bool) -> str | None:
+    value: str | None = check.require(key, str) if required else check.get(key, str)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https"):
+        if not parts.netloc:
+            check.fail(key, f"{key!r} {value!r} has no host; write it as https://host/path")
+        return str(value)
+    if parts.scheme == "file":
+        return str(value)
+    if parts.scheme and len(parts.scheme) > 1:
+        check.fail(
+            key,
+            f"{key!r} {value!r}: unsupported scheme {parts.scheme!r}; use http(s)://, file:// "
+            "or a path relative to the configuration file",
+        )
+    return (base_dir / value).resolve().as_uri()
+
+
+def _selectors(name: str, raw: Any, where: str) -> Selectors:
+    check = _Checker(name, raw, f"{where}.select", SELECT_KEYS)
+    values = {key: check.get(key, str) for key in SELECT_KEYS}
+    if not values["item"]:
+        check.require("item", str)
+    if values["date_regex"]:
+        try:
+            re.compile(values["date_regex"])
+        except re.error as exc:
+            check.fail("date_regex", f"'date_regex' is not a valid regular expression: {exc}")
+    for key in ("item", "title", "link", "date", "summary", "category"):
+        if values[key]:
+            _check_selector(check, key, values[key])
+    return Selectors(**values)
+
+
+def _check_selector(check: _Checker, key: str, selector: str) -> None:
+    from parsel import Selector  # parsel is imported lazily: it pulls in lxml
+
+    probe = Selector(text="<html><body></body></html>")
+    try:
+        if is_xpath(selector):
+            probe.xpath(selector)
+        else:
+            probe.css(selector)
+    except Exception as exc:  # parsel raises several kinds (cssselect, lxml, ValueError)
+        check.fail(key, f"{key!r} selector {selector!r} is not valid: {exc}")
+
+
+def is_xpath(selector: str) -> bool:
+    """Selectors starting with ``/``, ``./`` or ``(`` are XPath; anything else is CSS."""
+    return selector.startswith(("/", "./", "("))
+
+
+def expand_env(value: str, env: Mapping[str, str]) -> str:
+    """Replace ``${NAME}`` with ``env[NAME]``; a missing variable is a :class:`ConfigError`."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise ConfigError(f"environment variable {name} is not set; export it before running")
+        return env[name]
+
+    return ENV_VAR.sub(replace, value)

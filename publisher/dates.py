@@ -1,0 +1,99 @@
+"""Parse the dates newsroom pages print into aware UTC datetimes. Pure.
+
+dateutil fills any part a string lacks from today's date unless told otherwise, which is
+how other tools end up dating entries "today" on every run. Here every parse gets an
+explicit ``default``; a missing year is inferred as the latest year that does not put the
+date in the future; a naive result is read in the source's timezone; a date in the future
+is clamped to the fetch time.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, tzinfo
+
+from dateutil import parser as dateutil_parser
+from dateutil import tz as dateutil_tz
+
+# Abbreviations dateutil does not know by itself (it only knows UTC/GMT and the local zone).
+TZINFOS: dict[str, tzinfo | None] = {
+    "UTC": UTC,
+    "GMT": UTC,
+    "Z": UTC,
+    "EST": dateutil_tz.gettz("America/New_York"),
+    "EDT": dateutil_tz.gettz("America/New_York"),
+    "CST": dateutil_tz.gettz("America/Chicago"),
+    "CDT": dateutil_tz.gettz("America/Chicago"),
+    "MST": dateutil_tz.gettz("America/Denver"),
+    "MDT": dateutil_tz.gettz("America/Denver"),
+    "PST": dateutil_tz.gettz("America/Los_Angeles"),
+    "PDT": dateutil_tz.gettz("America/Los_Angeles"),
+    "CET": dateutil_tz.gettz("Europe/Berlin"),
+    "CEST": dateutil_tz.gettz("Europe/Berlin"),
+    "BST": dateutil_tz.gettz("Europe/London"),
+}
+
+# Two defaults in leap years that differ only in the year: a part the string lacks shows
+# up as a difference between the two parses.
+_DEFAULT_A = datetime(2000, 1, 1)  # noqa: DTZ001 - dateutil defaults are naive by design
+_DEFAULT_B = datetime(2004, 1, 1)  # noqa: DTZ001
+
+# Separators pages put between a date and its time or type: "May 5, 2024 • 9:46 AM EDT".
+_NOISE = re.compile(r"[•·|]+")
+_SPACE = re.compile(r"\s+")
+
+
+class DateError(ValueError):
+    """The text is not a date we can read."""
+
+
+def parse_date(
+    text: str,
+    *,
+    tz: tzinfo,
+    now: datetime,
+    date_format: str | None = None,
+    dayfirst: bool = False,
+) -> datetime:
+    """Return ``text`` as an aware UTC datetime, or raise :class:`DateError`.
+
+    ``tz`` is the source's timezone, used for dates without one (a date alone means
+    midnight there); ``now`` is the aware fetch time, the upper bound of any result.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    cleaned = _SPACE.sub(" ", _NOISE.sub(" ", text)).strip()
+    if not cleaned:
+        raise DateError("empty date")
+    if date_format:
+        try:
+            value = datetime.strptime(cleaned, date_format)  # noqa: DTZ007 - localised below
+        except ValueError as exc:
+            raise DateError(f"{text!r} does not match date_format {date_format!r}") from exc
+    else:
+        value = _parse_free(cleaned, tz=tz, now=now, dayfirst=dayfirst)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    result = value.astimezone(UTC)
+    return min(result, now.astimezone(UTC))
+
+
+def _parse_free(text: str, *, tz: tzinfo, now: datetime, dayfirst: bool) -> datetime:
+    try:
+        first = dateutil_parser.parse(text, default=_DEFAULT_A, tzinfos=TZINFOS, dayfirst=dayfirst)
+        second = dateutil_parser.parse(text, default=_DEFAULT_B, tzinfos=TZINFOS, dayfirst=dayfirst)
+    except (ValueError, OverflowError) as exc:
+        raise DateError(f"{text!r} is not a date") from exc
+    if first.year == second.year:
+        return first
+    # No year on the page ("Jan 14"): the latest year that keeps the date in the past.
+    local_now = now.astimezone(tz)
+    for year in (local_now.year, local_now.year - 1):
+        try:
+            candidate = first.replace(year=year)
+        except ValueError:  # Feb 29 in a non-leap year
+            continue
+        aware = candidate if candidate.tzinfo else candidate.replace(tzinfo=tz)
+        if aware <= local_now:
+            return candidate
+    return first.replace(year=local_now.year - 1, day=min(first.day, 28))

@@ -1,0 +1,69 @@
+"""Every error publisher raises on purpose.
+
+    PublisherError                 base: catch this to catch them all
+    ├── ConfigError                sources.yaml cannot be used (file, line, key)
+    ├── SourceError                one source failed; the others go on
+    │   ├── FetchError             network, HTTP status, file not readable
+    │   └── ExtractError           the page has no entries we can use
+    │       └── LayoutChangedError a source that had entries now has (almost) none
+    ├── StoreError                 the SQLite state store cannot be used
+    └── LockError                  another run holds the state folder
+
+A message says what failed, where, and what to do next.
+"""
+
+from __future__ import annotations
+
+
+class PublisherError(Exception):
+    """Base class of every error publisher raises on purpose."""
+
+
+class ConfigError(PublisherError):
+    """The configuration file cannot be used.
+
+    ``path`` and ``line`` point at the problem when they are known.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+        self.path = path
+        self.line = line
+        self.detail = message
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        super().__init__(f"{where}{message}")
+
+
+class SourceError(PublisherError):
+    """One source failed; its feed files are left as they were."""
+
+
+class FetchError(SourceError):
+    """The page could not be fetched."""
+
+    def __init__(self, url: str, reason: str, *, status: int | None = None):
+        self.url = url
+        self.reason = reason
+        self.status = status
+        super().__init__(f"{url}: {reason}")
+
+
+class ExtractError(SourceError):
+    """The page was fetched but yielded no usable entries."""
+
+
+class LayoutChangedError(ExtractError):
+    """A source that had entries now yields none, or far fewer than usual."""
+
+
+class StoreError(PublisherError):
+    """The state store cannot be opened or written."""
+
+
+class LockError(PublisherError):
+    """Another publisher process holds the state folder."""
+
+    def __init__(self, message: str, *, pid: int | None = None):
+        self.pid = pid
+        super().__init__(message)

@@ -1,0 +1,95 @@
+"""Entries from an HTML page with the user's selectors (parsel: CSS or XPath).
+
+Selectors follow Scrapy's syntax: ``h3 a::text``, ``a::attr(href)``, or XPath when they
+start with ``/``, ``./`` or ``(``. A selector that matches elements (not text or an
+attribute) yields their text content, or their markup for ``summary``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsel import Selector, SelectorList
+
+from ..config import Selectors, is_xpath
+from ..errors import ExtractError
+from ..model import RawEntry
+
+# Whole-item fallbacks: the title is the item's text, the link its first href.
+_DEFAULT_LINK = "(./@href | .//a/@href)"
+
+
+def extract_html(text: str, select: Selectors, *, url: str, where: str) -> tuple[RawEntry, ...]:
+    """Apply ``select`` to the page ``text`` fetched from ``url``."""
+    document = Selector(text=text or "<html></html>", base_url=url)
+    items = _select(document, select.item)
+    if not items:
+        raise ExtractError(
+            f"{where}: the item selector {select.item!r} matched nothing on {url}: "
+            "no entries found: the page layout may have changed, or the selector is wrong. "
+            "Open the page, check the selector, then run 'publisher validate'."
+        )
+    date_pattern = re.compile(select.date_regex) if select.date_regex else None
+    entries = []
+    for item in items:
+        title = _text(item, select.title) if select.title else _string(item)
+        link = _first(item, select.link or _DEFAULT_LINK)
+        date = _first(item, select.date) if select.date else None
+        if date is not None and date_pattern is not None:
+            match = date_pattern.search(date)
+            date = (match.group(1) if match.groups() else match.group(0)) if match else None
+        summary, summary_is_html = _summary(item, select.summary)
+        category = _text(item, select.category) if select.category else None
+        entries.append(
+            RawEntry(
+                title=title,
+                link=link,
+                date=date,
+                summary=summary,
+                summary_is_html=summary_is_html,
+                category=category or None,
+            )
+        )
+    return tuple(entries)
+
+
+def base_href(text: str) -> str | None:
+    """The page's ``<base href>``, if it declares one."""
+    found = Selector(text=text or "<html></html>").xpath("//base/@href").get()
+    return found.strip() if found else None
+
+
+def _select(node: Selector, selector: str) -> SelectorList[Selector]:
+    return node.xpath(selector) if is_xpath(selector) else node.css(selector)
+
+
+def _is_element(node: Selector) -> bool:
+    return not isinstance(node.root, str)
+
+
+def _string(node: Selector) -> str:
+    return str(node.xpath("string()").get() or "") if _is_element(node) else str(node.get())
+
+
+def _text(item: Selector, selector: str) -> str:
+    """All matches as text, joined with spaces (whitespace is collapsed later)."""
+    return " ".join(_string(node) for node in _select(item, selector))
+
+
+def _first(item: Selector, selector: str) -> str | None:
+    for node in _select(item, selector):
+        value = _string(node).strip()
+        if value:
+            return value
+    return None
+
+
+def _summary(item: Selector, selector: str | None) -> tuple[str | None, bool]:
+    if not selector:
+        return None, False
+    nodes = _select(item, selector)
+    if not nodes:
+        return None, False
+    if all(_is_element(node) for node in nodes):
+        return "".join(str(node.get()) for node in nodes), True
+    return " ".join(_string(node) for node in nodes), False

@@ -1,0 +1,62 @@
+"""The records that flow down the pipeline: Page -> RawEntry -> Entry -> StoredEntry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """A fetched page: the decoded text and where it finally came from."""
+
+    url: str  # the final URL after redirects: the base for relative links
+    text: str
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    permanent_redirect: str | None = None  # set when the source URL moved for good
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawEntry:
+    """An entry as found on the page: strings, nothing cleaned or parsed yet."""
+
+    title: str
+    link: str | None = None
+    date: str | None = None
+    summary: str | None = None  # HTML when summary_is_html, else plain text
+    summary_is_html: bool = False
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """A normalised entry: clean text, absolute links, an aware UTC date, a stable id."""
+
+    id: str
+    title: str
+    link: str
+    summary: str  # sanitised HTML ('' when the page has none)
+    category: str | None
+    published: datetime | None  # None: the page gives no (usable) date
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredEntry:
+    """An entry as the store remembers it, with the times the store owns."""
+
+    source: str
+    id: str
+    title: str
+    link: str
+    summary: str
+    category: str | None
+    published: datetime  # page date, or first_seen when the page has none; never moves
+    updated: datetime  # moves only when the content fingerprint changes
+    first_seen: datetime
+    last_seen: datetime
+    fingerprint: str
+    seq: int  # insertion order: breaks ties between equal dates, top of page wins

@@ -1,0 +1,253 @@
+"""Raw entries in, clean :class:`Entry` records out. Pure: no I/O, no clock.
+
+clean_text        entities decoded, control characters gone, whitespace collapsed
+sanitise_summary  allowed HTML only, links absolute
+clean_link        absolute, no fragment, no tracking parameters (what the feed shows)
+canonical_link    scheme-, www-, port- and order-free form (what the id is made of)
+entry_id          stable forever: from the canonical link, else source + title + date
+fingerprint       what counts as a change of an entry
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import nh3
+
+from .config import Source
+from .dates import DateError, parse_date
+from .model import Entry, RawEntry
+
+log = logging.getLogger(__name__)
+
+# C0 controls (but tab, newline, carriage return), DEL, C1 controls, and the code points
+# XML 1.0 forbids: feedgen refuses strings that contain them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_SPACE = re.compile(r"\s+")
+
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "igshid", "twclid",
+        "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "vero_id",
+        "oly_anon_id", "oly_enc_id", "wt_mc", "ref_src", "s_cid", "cmpid",
+    }
+)  # fmt: skip
+TRACKING_PREFIXES = ("utm_",)
+
+SUMMARY_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "dl", "dt", "em",
+        "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol",
+        "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td", "th",
+        "thead", "tr", "u", "ul",
+    }
+)  # fmt: skip
+SUMMARY_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+_ID_NAMESPACE = uuid.NAMESPACE_URL
+
+
+def clean_text(text: str) -> str:
+    """Decode entities, drop control characters, collapse whitespace (NBSP included)."""
+    text = html.unescape(text)
+    text = _CONTROL.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def sanitise_summary(fragment: str, *, base_url: str) -> str:
+    """Keep allowed tags and attributes only; make ``href``/``src`` absolute."""
+
+    def absolute(tag: str, attribute: str, value: str) -> str | None:
+        if attribute in ("href", "src"):
+            link = clean_link(value, base_url=base_url)
+            return link
+        return value
+
+    fragment = _CONTROL.sub("", fragment)
+    cleaned = nh3.clean(
+        fragment,
+        tags=set(SUMMARY_TAGS),
+        attributes={tag: set(attrs) for tag, attrs in SUMMARY_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        attribute_filter=absolute,
+        link_rel=None,
+        strip_comments=True,
+    )
+    return _SPACE.sub(" ", cleaned).strip()
+
+
+def text_summary(text: str) -> str:
+    """Plain text as a safe HTML fragment."""
+    return html.escape(clean_text(text), quote=False)
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def clean_link(link: str, *, base_url: str) -> str | None:
+    """The link as the feed shows it: absolute, no fragment, no tracking parameters.
+
+    Returns ``None`` for links that lead nowhere a reader can go (``javascript:``,
+    empty, unparseable).
+    """
+    link = clean_text(link)
+    if not link:
+        return None
+    try:
+        absolute = urljoin(base_url, link)
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in URL_SCHEMES or (scheme != "mailto" and not parts.netloc):
+        return None
+    query = "&".join(
+        pair for pair in parts.query.split("&") if pair and not _is_tracking(pair.split("=")[0])
+    )
+    netloc = parts.netloc.lower() if "@" not in parts.netloc else parts.netloc
+    return urlunsplit((scheme, netloc, parts.path or ("/" if parts.netloc else ""), query, ""))
+
+
+def canonical_link(link: str) -> str:
+    """The form two links that mean the same page share: the key an entry id is made of.
+
+    Lower-case host without ``www.`` and default ports, no scheme (http and https are
+    the same page), no fragment, no tracking parameters, remaining parameters sorted.
+    Idempotent.
+    """
+    parts = urlsplit(link.strip())
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = f"{host}:{port}" if port else host
+    params = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking(key)
+    )
+    path = parts.path or "/"
+    query = urlencode(params)
+    return f"//{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def entry_id(*, source_id: str, link: str | None, title: str, date_key: str | None) -> str:
+    """A URN that never changes for the same article.
+
+    From the canonical link when the entry has its own link; otherwise from the source
+    id, the case-folded title and the date as printed. Never from the fetch time or the
+    summary.
+    """
+    if link:
+        key = "link:" + canonical_link(link)
+    else:
+        key = f"text:{source_id}\n{title.casefold()}\n{date_key or ''}"
+    return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, key)}"
+
+
+def fingerprint(*, title: str, summary: str, category: str | None, link: str) -> str:
+    """What counts as a change: whitespace, markup spacing and tracking parameters do not."""
+    parts = (
+        _SPACE.sub(" ", title).strip(),
+        _SPACE.sub("", summary),
+        _SPACE.sub(" ", category or "").strip(),
+        canonical_link(link),
+    )
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Normalised:
+    entries: tuple[Entry, ...]
+    warnings: tuple[str, ...]
+
+
+def normalise_entries(
+    raws: Iterable[RawEntry], *, source: Source, page_url: str, now: datetime
+) -> Normalised:
+    """Normalise every raw entry of one page; duplicates on the page collapse into one."""
+    entries: dict[str, Entry] = {}
+    warnings: list[str] = []
+    own_pages = {canonical_link(page_url), canonical_link(source.home)}
+    for raw in raws:
+        entry, warning = normalise_entry(
+            raw, source=source, page_url=page_url, now=now, own_pages=own_pages
+        )
+        if warning:
+            warnings.append(warning)
+        if entry is not None and entry.id not in entries:
+            entries[entry.id] = entry
+    return Normalised(entries=tuple(entries.values()), warnings=tuple(warnings))
+
+
+def normalise_entry(
+    raw: RawEntry,
+    *,
+    source: Source,
+    page_url: str,
+    now: datetime,
+    own_pages: frozenset[str] | set[str] = frozenset(),
+) -> tuple[Entry | None, str | None]:
+    """One raw entry to an :class:`Entry`, with a warning when something was dropped."""
+    title = unicodedata.normalize("NFC", clean_text(raw.title))
+    if not title:
+        return None, f"{source.id}: skipped an entry without a title (link {raw.link!r})"
+    link = clean_link(raw.link, base_url=page_url) if raw.link else None
+    if link is not None and canonical_link(link) in own_pages:
+        link = None  # a link back to the listing itself is no link of the entry's own
+    warning = None
+    published = None
+    date_key = None
+    if raw.date and raw.date.strip():
+        date_format = source.select.date_format if source.select else None
+        try:
+            published = parse_date(
+                raw.date, tz=source.tz, now=now, date_format=date_format, dayfirst=source.dayfirst
+            )
+            date_key = published.astimezone(source.tz).date().isoformat()
+        except DateError as exc:
+            warning = (
+                f"{source.id}: entry {title!r}: cannot read the date ({exc}); "
+                "using the time it was first seen. Set select.date_format if the page "
+                "prints dates in a fixed format."
+            )
+    if raw.summary:
+        if raw.summary_is_html:
+            summary = sanitise_summary(raw.summary, base_url=page_url)
+        else:
+            summary = text_summary(raw.summary)
+    else:
+        summary = ""
+    category = clean_text(raw.category) if raw.category else None
+    shown_link = link or source.home
+    return (
+        Entry(
+            id=entry_id(source_id=source.id, link=link, title=title, date_key=date_key),
+            title=title,
+            link=shown_link,
+            summary=summary,
+            category=category or None,
+            published=published,
+            fingerprint=fingerprint(
+                title=title, summary=summary, category=category, link=shown_link
+            ),
+        ),
+        warning,
+    )

@@ -1,0 +1,82 @@
+"""Stored entries -> Atom 1.0 and RSS 2.0 bytes. Pure, and the only module using feedgen.
+
+The same entries always give the same bytes: feedgen would stamp ``updated = now()`` on
+the feed and on every entry and prepend entries, so every date is set explicitly, the
+feed's ``updated``/``lastBuildDate`` is the newest entry's ``updated``, and entries are
+appended in the order given (newest first).
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from feedgen.feed import FeedGenerator
+
+from .config import Site, Source
+from .model import StoredEntry
+
+GENERATOR = "publisher"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedFiles:
+    atom: bytes
+    rss: bytes
+
+
+def feed_urls(site: Site, source: Source) -> tuple[str, str]:
+    """The public URLs of the Atom and RSS files: the self links."""
+    return f"{site.base_url}{source.id}.atom", f"{site.base_url}{source.id}.rss"
+
+
+def feed_id(source: Source) -> str:
+    """The Atom feed id: from the source id, so moving the feeds elsewhere keeps it."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'publisher-feed:' + source.id)}"
+
+
+def render_feeds(
+    source: Source, site: Site, entries: Sequence[StoredEntry], *, fallback_updated: datetime
+) -> FeedFiles:
+    """Both feeds of ``source``. ``entries`` come newest first.
+
+    ``fallback_updated`` dates a feed with no entries (all aged out), so that even then
+    the bytes do not depend on the clock.
+    """
+    updated = max((entry.updated for entry in entries), default=fallback_updated)
+    atom_url, rss_url = feed_urls(site, source)
+    atom = _generator(source, entries, updated=updated, self_url=atom_url)
+    rss = _generator(source, entries, updated=updated, self_url=rss_url)
+    return FeedFiles(atom=atom.atom_str(pretty=True), rss=rss.rss_str(pretty=True))
+
+
+def _generator(
+    source: Source, entries: Sequence[StoredEntry], *, updated: datetime, self_url: str
+) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.id(feed_id(source))
+    fg.title(source.title)
+    # feedgen uses the href of the last link() call as the RSS channel link:
+    # self first, the newsroom page (alternate) last.
+    fg.link(href=self_url, rel="self")
+    fg.link(href=source.home, rel="alternate")
+    fg.description(f"Entries from {source.home}")
+    fg.author({"name": source.author or source.title})
+    fg.generator(GENERATOR)
+    fg.updated(updated)
+    fg.ttl(source.ttl)
+    for entry in entries:
+        fe = fg.add_entry(order="append")
+        fe.id(entry.id)  # also the RSS guid, isPermaLink="false": it is not a URL
+        fe.title(entry.title)
+        fe.link(href=entry.link)
+        fe.published(entry.published)
+        fe.updated(entry.updated)
+        # RSS needs a description on every item; fall back to the title.
+        fe.summary(entry.summary or html.escape(entry.title, quote=False), type="html")
+        if entry.category:
+            fe.category(term=entry.category, label=entry.category)
+    return fg

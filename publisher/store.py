@@ -1,0 +1,315 @@
+"""The embedded state store: SQLite through the standard library.
+
+It remembers every entry a source ever showed (first seen, last seen, content
+fingerprint) and each source's last fetch (validators, outcome, failure count).
+Writes for one source happen in one transaction. The schema version lives in
+``PRAGMA user_version``; :data:`MIGRATIONS` upgrades older files in order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from .decide import MergePlan
+from .errors import StoreError
+from .model import StoredEntry
+
+_V1 = """
+        CREATE TABLE entries (
+            source      TEXT NOT NULL,
+            id          TEXT NOT NULL,
+            title       TEXT NOT NULL,
+            link        TEXT NOT NULL,
+            summary     TEXT NOT NULL,
+            category    TEXT,
+            published   TEXT NOT NULL,
+            updated     TEXT NOT NULL,
+            first_seen  TEXT NOT NULL,
+            last_seen   TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            seq         INTEGER NOT NULL,
+            PRIMARY KEY (source, id)
+        );
+        CREATE INDEX entries_by_date ON entries (source, published DESC, seq DESC);
+        CREATE TABLE sources (
+            id             TEXT PRIMARY KEY,
+            etag           TEXT,
+            last_modified  TEXT,
+            last_attempt   TEXT,
+            last_success   TEXT,
+            last_status    INTEGER,
+            failures       INTEGER NOT NULL DEFAULT 0,
+            last_error     TEXT,
+            error_kind     TEXT,
+            entries_seen   INTEGER
+        );
+"""
+
+# Each migration is the SQL that takes the schema from version i to i + 1.
+# Append, never edit: stores in the field are at every one of these versions.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceState:
+    """What the store knows about one source's fetches."""
+
+    id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    last_status: int | None = None
+    failures: int = 0
+    last_error: str | None = None
+    error_kind: str | None = None
+    entries_seen: int | None = None
+    entries_stored: int = 0
+    newest: datetime | None = None
+
+
+def _ts(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Store:
+    """A state store on one SQLite file. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                str(path), isolation_level=None, check_same_thread=False, timeout=30
+            )
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._lock = threading.RLock()
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{path}: cannot open the state store: {exc}. If the file is damaged, move "
+                "it aside; the next run rebuilds it (entries will count as new once)."
+            ) from exc
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: the state store has schema version {version}, newer than this "
+                f"publisher understands ({SCHEMA_VERSION}); upgrade publisher"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self._lock:
+                try:
+                    self._db.executescript(
+                        f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; "
+                        f"PRAGMA user_version = {number + 1}; COMMIT;"
+                    )
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- entries --------------------------------------------------------------------------
+
+    def entries(self, source_id: str, ids: Iterable[str] | None = None) -> dict[str, StoredEntry]:
+        """The stored entries of a source, by id (only ``ids`` when given)."""
+        with self._lock:
+            if ids is None:
+                rows = self._db.execute("SELECT * FROM entries WHERE source = ?", (source_id,))
+                return {row["id"]: _entry(row) for row in rows}
+            found: dict[str, StoredEntry] = {}
+            wanted = list(ids)
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT * FROM entries WHERE source = ? AND id IN ({marks})",  # noqa: S608
+                    (source_id, *chunk),
+                )
+                found.update((row["id"], _entry(row)) for row in rows)
+            return found
+
+    def next_seq(self, source_id: str) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM entries WHERE source = ?", (source_id,)
+            ).fetchone()
+        return int(row[0])
+
+    def feed_entries(
+        self, source_id: str, *, limit: int, max_age_days: int | None = None,
+        now: datetime | None = None,
+    ) -> tuple[StoredEntry, ...]:  # fmt: skip
+        """The newest ``limit`` entries, newest first; ties broken by page position."""
+        query = "SELECT * FROM entries WHERE source = ?"
+        params: list[object] = [source_id]
+        if max_age_days is not None and now is not None:
+            query += " AND published >= ?"
+            params.append(_ts(now - timedelta(days=max_age_days)))
+        query += " ORDER BY published DESC, seq DESC LIMIT ?"
+        params.append(limit)
+        with self._lock:
+            return tuple(_entry(row) for row in self._db.execute(query, params))
+
+    # -- sources --------------------------------------------------------------------------
+
+    def source_state(self, source_id: str) -> SourceState:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM sources WHERE id = ?", (source_id,)).fetchone()
+            stats = self._db.execute(
+                "SELECT COUNT(*), MAX(published) FROM entries WHERE source = ?", (source_id,)
+            ).fetchone()
+        if row is None:
+            return SourceState(id=source_id, entries_stored=stats[0], newest=_dt(stats[1]))
+        return SourceState(
+            id=source_id,
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            last_attempt=_dt(row["last_attempt"]),
+            last_success=_dt(row["last_success"]),
+            last_status=row["last_status"],
+            failures=row["failures"],
+            last_error=row["last_error"],
+            error_kind=row["error_kind"],
+            entries_seen=row["entries_seen"],
+            entries_stored=stats[0],
+            newest=_dt(stats[1]),
+        )
+
+    def source_ids(self) -> tuple[str, ...]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id FROM sources UNION SELECT DISTINCT source FROM entries ORDER BY 1"
+            )
+            return tuple(row[0] for row in rows)
+
+    def commit_success(
+        self,
+        source_id: str,
+        plan: MergePlan | None,
+        *,
+        now: datetime,
+        status: int | None,
+        etag: str | None,
+        last_modified: str | None,
+        entries_seen: int | None,
+    ) -> None:
+        """Store a page's entries and the source's success, in one transaction.
+
+        ``plan`` is None for an unchanged page (HTTP 304): only the outcome is recorded.
+        """
+        with self._transaction() as db:
+            if plan is not None:
+                db.executemany(
+                    """
+                    INSERT INTO entries (source, id, title, link, summary, category,
+                        published, updated, first_seen, last_seen, fingerprint, seq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (source, id) DO UPDATE SET
+                        title = excluded.title, link = excluded.link,
+                        summary = excluded.summary, category = excluded.category,
+                        updated = excluded.updated, last_seen = excluded.last_seen,
+                        fingerprint = excluded.fingerprint
+                    """,
+                    [_row(entry) for entry in plan.writes],
+                )
+            db.execute(
+                """
+                INSERT INTO sources (id, etag, last_modified, last_attempt, last_success,
+                    last_status, failures, last_error, error_kind, entries_seen)
+                VALUES (?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?)
+                ON CONFLICT (id) DO UPDATE SET
+                    etag = excluded.etag, last_modified = excluded.last_modified,
+                    last_attempt = excluded.last_attempt, last_success = excluded.last_success,
+                    last_status = excluded.last_status, failures = 0, last_error = NULL,
+                    error_kind = NULL,
+                    entries_seen = COALESCE(excluded.entries_seen, sources.entries_seen)
+                """,
+                (source_id, etag, last_modified, _ts(now), _ts(now), status, entries_seen),
+            )
+
+    def record_failure(
+        self, source_id: str, *, now: datetime, error: str, kind: str, status: int | None = None
+    ) -> None:
+        """Count one more consecutive failure; entries and validators stay as they were."""
+        with self._transaction() as db:
+            db.execute(
+                """
+                INSERT INTO sources (id, last_attempt, last_status, failures, last_error,
+                    error_kind)
+                VALUES (?, ?, ?, 1, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET
+                    last_attempt = excluded.last_attempt, last_status = excluded.last_status,
+                    failures = sources.failures + 1, last_error = excluded.last_error,
+                    error_kind = excluded.error_kind
+                """,
+                (source_id, _ts(now), status, error, kind),
+            )
+
+
+def _row(entry: StoredEntry) -> tuple[object, ...]:
+    return (
+        entry.source, entry.id, entry.title, entry.link, entry.summary, entry.category,
+        _ts(entry.published), _ts(entry.updated), _ts(entry.first_seen), _ts(entry.last_seen),
+        entry.fingerprint, entry.seq,
+    )  # fmt: skip
+
+
+def _entry(row: sqlite3.Row) -> StoredEntry:
+    return StoredEntry(
+        source=row["source"],
+        id=row["id"],
+        title=row["title"],
+        link=row["link"],
+        summary=row["summary"],
+        category=row["category"],
+        published=datetime.fromisoformat(row["published"]),
+        updated=datetime.fromisoformat(row["updated"]),
+        first_seen=datetime.fromisoformat(row["first_seen"]),
+        last_seen=datetime.fromisoformat(row["last_seen"]),
+        fingerprint=row["fingerprint"],
+        seq=row["seq"],
+    )

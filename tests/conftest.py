@@ -1,0 +1,37 @@
+"""Shared fixtures: paths to ../shared, a frozen clock, a temporary project folder."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seeds" / "amnesty-usa-north-korea.txt"
+REALWORLD = SHARED / "realworld"
+DATA = Path(__file__).resolve().parent / "data"
+
+NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def seed_text() -> str:
+    if not SEED.exists():
+        pytest.skip(f"the seed page is not at {SEED} (../shared is missing)")
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the repository's default sources.yaml and its example pages."""
+    shutil.copy(ROOT / "sources.yaml", tmp_path / "sources.yaml")
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    return tmp_path

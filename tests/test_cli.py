@@ -1,0 +1,40 @@
+"""End to end: `publisher run` on a temporary copy of the default configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from publisher.cli import main
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {path.name: path.stat().st_mtime_ns for path in sorted(folder.glob("*.*"))}
+
+
+def test_run_writes_valid_feeds_then_nothing(project: Path, capsys: pytest.CaptureFixture[str]):
+    config = str(project / "sources.yaml")
+    assert main(["run", "-c", config]) == 0
+    out = capsys.readouterr().out
+    assert "example-newsroom" in out and "5 new" in out
+    feeds = project / "feeds"
+    names = sorted(path.name for path in feeds.iterdir())
+    assert names == [
+        "example-bulletins.atom",
+        "example-bulletins.rss",
+        "example-newsroom.atom",
+        "example-newsroom.rss",
+    ]
+    for path in feeds.iterdir():
+        parsed = feedparser.parse(path.read_bytes())
+        assert parsed.bozo == 0, (path, parsed.get("bozo_exception"))
+        assert parsed.entries
+    before = {path.name: path.read_bytes() for path in feeds.iterdir()}
+    mtimes = _mtimes(feeds)
+
+    assert main(["run", "-c", config]) == 0
+    assert "0 new" in capsys.readouterr().out
+    assert {path.name: path.read_bytes() for path in feeds.iterdir()} == before
+    assert _mtimes(feeds) == mtimes
