@@ -307,6 +307,8 @@ def _site(top: _Checker, name: str, base_dir: Path) -> Site:
 
 def _source(name: str, raw: Any, index: int, defaults: Mapping[str, Any], base_dir: Path) -> Source:
     where = f"sources[{index}]"
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        where = f"source {raw['id']!r}"
     check = _Checker(name, raw, where, SOURCE_KEYS)
     source_id = check.require("id", str)
     check.where = f"source {source_id!r}"

@@ -223,10 +223,14 @@ def normalise_entry(
             )
             date_key = published.astimezone(source.tz).date().isoformat()
         except DateError as exc:
+            hint = (
+                "check select.date_format"
+                if date_format
+                else "set select.date_format if the page prints dates in a fixed format"
+            )
             warning = (
-                f"{source.id}: entry {title!r}: cannot read the date ({exc}); "
-                "using the time it was first seen. Set select.date_format if the page "
-                "prints dates in a fixed format."
+                f"{source.id}: entry {title!r}: cannot read the date: {exc}; "
+                f"using the time it was first seen ({hint})"
             )
     if raw.summary:
         if raw.summary_is_html:

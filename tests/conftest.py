@@ -35,3 +35,12 @@ def project(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "sources.yaml", tmp_path / "sources.yaml")
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     return tmp_path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/data/*/expected.json from the current code",
+    )

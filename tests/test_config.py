@@ -1,0 +1,185 @@
+"""config: YAML strings in, Config or a ConfigError naming file, line and key out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from publisher.config import Timeout, load_config, parse_config
+from publisher.errors import ConfigError
+
+VALID = """\
+site:
+  base_url: https://feeds.example.org
+  output: out
+  state: state/db.sqlite
+defaults:
+  timezone: Europe/Berlin
+  max_entries: 20
+  timeout: 5
+sources:
+  - id: amnesty-usa-north-korea
+    title: "Amnesty International USA: North Korea"
+    url: https://www.amnestyusa.org/countries/north-korea/
+    format: text
+    timezone: America/New_York
+    author: Amnesty International USA
+  - id: example-newsroom
+    url: examples/newsroom.html
+    home: https://www.example.org/news/
+    max_entries: 5
+    timeout: {connect: 2, read: 7}
+    select:
+      item: "article.news-item"
+      title: "h3 a::text"
+      link: "h3 a::attr(href)"
+      date: "time::attr(datetime)"
+      summary: "p.summary"
+      category: ".type::text"
+"""
+
+
+def parse(text: str, tmp_path: Path):
+    return parse_config(text, path=tmp_path / "sources.yaml")
+
+
+def test_valid_configuration(tmp_path: Path) -> None:
+    config = parse(VALID, tmp_path)
+    assert config.site.base_url == "https://feeds.example.org/"
+    assert config.site.output == tmp_path / "out"
+    assert config.site.state == tmp_path / "state/db.sqlite"
+    amnesty, example = config.sources
+    assert amnesty.format == "text"
+    assert amnesty.timezone == "America/New_York"  # its own beats the default
+    assert amnesty.max_entries == 20  # from defaults
+    assert amnesty.home == amnesty.url  # home defaults to url
+    assert amnesty.timeout == Timeout(connect=5.0, read=5.0)
+    assert amnesty.line == 10
+    assert example.url == (tmp_path / "examples/newsroom.html").as_uri()
+    assert example.timezone == "Europe/Berlin"
+    assert example.max_entries == 5
+    assert example.timeout == Timeout(connect=2.0, read=7.0)
+    assert example.select is not None and example.select.item == "article.news-item"
+    assert example.title == "example-newsroom"  # title defaults to the id
+
+
+def test_repository_sources_yaml_is_valid() -> None:
+    config = load_config(Path(__file__).parent.parent / "sources.yaml")
+    assert any(source.enabled for source in config.sources)
+    for source in config.sources:
+        if source.enabled:  # `make run` must work offline
+            assert source.url.startswith("file:"), source.id
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found; pass the configuration with -c"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def _replace(old: str, new: str) -> str:
+    assert old in VALID
+    return VALID.replace(old, new, 1)
+
+
+INVALID = [
+    pytest.param(
+        _replace("    format: text\n", "    format: text\n   bad: [\n"),
+        r"sources\.yaml:\d+: YAML syntax error",
+        id="yaml-syntax",
+    ),
+    pytest.param(
+        _replace("    timezone: America/New_York", "    timezone: America/New_Yrok"),
+        r"sources\.yaml:14: source 'amnesty-usa-north-korea': unknown timezone "
+        r"'America/New_Yrok'; did you mean 'America/New_York'\?",
+        id="bad-timezone",
+    ),
+    pytest.param(
+        _replace("    author: Amnesty", "    autor: Amnesty"),
+        r"sources\.yaml:15: source 'amnesty-usa-north-korea': unknown key 'autor'; did you mean 'author'\?",
+        id="unknown-key",
+    ),
+    pytest.param(
+        _replace("      title: \"h3 a::text\"", "      titel: \"h3 a::text\""),
+        r":23: source 'example-newsroom'\.select: unknown key 'titel'; did you mean 'title'\?",
+        id="unknown-select-key",
+    ),
+    pytest.param(
+        _replace("  - id: example-newsroom", "  - id: Example_Newsroom"),
+        r":16: source 'Example_Newsroom': id 'Example_Newsroom' must be a slug",
+        id="bad-id",
+    ),
+    pytest.param(
+        _replace("  - id: example-newsroom", "  - id: amnesty-usa-north-korea"),
+        r":16: sources\[1\]\.id: duplicate id 'amnesty-usa-north-korea' \(first used on line 10\)",
+        id="duplicate-id",
+    ),
+    pytest.param(
+        _replace("    url: https://www.amnestyusa.org/countries/north-korea/\n", ""),
+        r":10: source 'amnesty-usa-north-korea': missing required key 'url'",
+        id="missing-url",
+    ),
+    pytest.param(
+        _replace("url: https://www.amnestyusa.org", "url: ftp://www.amnestyusa.org"),
+        r":12: source 'amnesty-usa-north-korea': 'url' 'ftp://.*': unsupported scheme 'ftp'",
+        id="bad-url-scheme",
+    ),
+    pytest.param(
+        _replace("url: https://www.amnestyusa.org/countries/north-korea/", "url: https://"),
+        r":12: .*has no host",
+        id="url-without-host",
+    ),
+    pytest.param(
+        _replace("  max_entries: 20", "  max_entries: many"),
+        r":7: defaults: 'max_entries' must be a whole number, not 'many'",
+        id="wrong-type",
+    ),
+    pytest.param(
+        _replace("  max_entries: 20", "  max_entries: 0"),
+        r":7: defaults: 'max_entries' must be greater than 0",
+        id="zero-max-entries",
+    ),
+    pytest.param(
+        _replace("    format: text", "    format: pdf"),
+        r":13: .*format must be one of html, text, not 'pdf'",
+        id="bad-format",
+    ),
+    pytest.param(
+        _replace('      item: "article.news-item"', '      item: "article[[["'),
+        r":22: .*'item' selector 'article\[\[\[' is not valid",
+        id="bad-selector",
+    ),
+    pytest.param(
+        _replace("  base_url: https://feeds.example.org", "  base_url: feeds"),
+        r":2: site: 'base_url' must be the http\(s\) address",
+        id="bad-base-url",
+    ),
+    pytest.param(
+        "site:\n  base_url: https://x.org/\nsources: []\n",
+        r":3: top level: 'sources' is empty",
+        id="no-sources",
+    ),
+    pytest.param(
+        "sources:\n  - id: a\n    url: a.html\n",
+        r"missing required key 'site'",
+        id="no-site",
+    ),
+    pytest.param(
+        "site:\n  base_url: https://x.org/\nsources:\n  - id: a\n    url: a.html\n",
+        r":4: source 'a': an html source needs 'select'",
+        id="html-without-select",
+    ),
+    pytest.param("", r"the file is empty", id="empty"),
+    pytest.param(
+        "site:\n  base_url: https://x.org/\n  base_url: https://y.org/\nsources: []\n",
+        r":3: duplicate key 'base_url' \(first on line 2\)",
+        id="duplicate-key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), INVALID)
+def test_invalid_configuration(text: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        parse(text, tmp_path)
+    assert str(info.value).startswith(str(tmp_path / "sources.yaml"))
