@@ -96,11 +96,12 @@ INVALID = [
     ),
     pytest.param(
         _replace("    author: Amnesty", "    autor: Amnesty"),
-        r"sources\.yaml:15: source 'amnesty-usa-north-korea': unknown key 'autor'; did you mean 'author'\?",
+        r"sources\.yaml:15: source 'amnesty-usa-north-korea': unknown key 'autor'; "
+        r"did you mean 'author'\?",
         id="unknown-key",
     ),
     pytest.param(
-        _replace("      title: \"h3 a::text\"", "      titel: \"h3 a::text\""),
+        _replace('      title: "h3 a::text"', '      titel: "h3 a::text"'),
         r":23: source 'example-newsroom'\.select: unknown key 'titel'; did you mean 'title'\?",
         id="unknown-select-key",
     ),

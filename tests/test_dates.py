@@ -62,11 +62,11 @@ def test_missing_parts_never_come_from_today() -> None:
 
 def test_now_must_be_aware() -> None:
     with pytest.raises(ValueError, match="aware"):
-        parse_date("2020-01-01", tz=UTC, now=datetime(2026, 1, 1))  # noqa: DTZ001
+        parse_date("2020-01-01", tz=UTC, now=datetime(2026, 1, 1))
 
 
 aware_datetimes = st.datetimes(
-    min_value=datetime(1990, 1, 1), max_value=datetime(2030, 12, 31),  # noqa: DTZ001
+    min_value=datetime(1990, 1, 1), max_value=datetime(2030, 12, 31),
     timezones=st.sampled_from([UTC, NY, BERLIN, timezone(timedelta(hours=5, minutes=30))]),
 )  # fmt: skip
 
@@ -85,7 +85,7 @@ def test_parsing_is_idempotent(value: datetime) -> None:
     assert parse_date(once.isoformat(), tz=BERLIN, now=NOW) == once
 
 
-@given(day=st.dates(min_value=datetime(1990, 1, 1).date(), max_value=NOW.date()))  # noqa: DTZ001
+@given(day=st.dates(min_value=datetime(1990, 1, 1).date(), max_value=NOW.date()))
 def test_date_only_is_midnight_in_the_source_timezone(day) -> None:
     parsed = parse_date(day.strftime("%B %d, %Y"), tz=NY, now=NOW)
     local = parsed.astimezone(NY)

@@ -27,9 +27,7 @@ CASES = sorted(path for path in DATA.iterdir() if (path / "page.html").exists())
 def _source_yaml(case: Path) -> str:
     source = yaml.safe_load((case / "source.yaml").read_text())
     source.setdefault("id", case.name)
-    return yaml.safe_dump(
-        {"site": {"base_url": "https://feeds.example.org/"}, "sources": [source]}
-    )
+    return yaml.safe_dump({"site": {"base_url": "https://feeds.example.org/"}, "sources": [source]})
 
 
 def _extract(case: Path) -> dict[str, Any]:
