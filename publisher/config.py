@@ -37,6 +37,7 @@ class Selectors:
     date_format: str | None = None
     summary: str | None = None
     category: str | None = None
+    image: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,6 +216,7 @@ SOURCE_KEYS = (
 DEFAULT_KEYS = tuple(k for k in SOURCE_KEYS if k not in ("id", "title", "url", "home", "select"))
 SELECT_KEYS = (
     "item", "title", "link", "date", "date_regex", "date_format", "summary", "category",
+    "image",
 )  # fmt: skip
 TOP_KEYS = ("site", "defaults", "sources")
 
@@ -452,7 +454,7 @@ def _selectors(name: str, raw: Any, where: str) -> Selectors:
             re.compile(values["date_regex"])
         except re.error as exc:
             check.fail("date_regex", f"'date_regex' is not a valid regular expression: {exc}")
-    for key in ("item", "title", "link", "date", "summary", "category"):
+    for key in ("item", "title", "link", "date", "summary", "category", "image"):
         if values[key]:
             _check_selector(check, key, values[key])
     return Selectors(**values)

@@ -59,6 +59,7 @@ def plan_merge(
                     last_seen=now,
                     fingerprint=entry.fingerprint,
                     seq=seq,
+                    image=entry.image,
                 )
             )
             seq += 1
@@ -69,6 +70,7 @@ def plan_merge(
             link=entry.link,
             summary=entry.summary,
             category=entry.category,
+            image=entry.image,
             fingerprint=entry.fingerprint,
             last_seen=now,
         )

@@ -29,6 +29,7 @@ class RawEntry:
     summary: str | None = None  # HTML when summary_is_html, else plain text
     summary_is_html: bool = False
     category: str | None = None
+    image: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +43,7 @@ class Entry:
     category: str | None
     published: datetime | None  # None: the page gives no (usable) date
     fingerprint: str
+    image: str | None = None  # absolute URL of the entry's picture
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,3 +62,4 @@ class StoredEntry:
     last_seen: datetime
     fingerprint: str
     seq: int  # insertion order: breaks ties between equal dates, top of page wins
+    image: str | None = None

@@ -241,6 +241,9 @@ def normalise_entry(
         summary = ""
     category = clean_text(raw.category) if raw.category else None
     shown_link = link or source.home
+    image = clean_link(raw.image, base_url=page_url) if raw.image else None
+    if image is not None and not image.startswith(("http://", "https://")):
+        image = None
     return (
         Entry(
             id=entry_id(source_id=source.id, link=link, title=title, date_key=date_key),
@@ -249,6 +252,7 @@ def normalise_entry(
             summary=summary,
             category=category or None,
             published=published,
+            image=image,
             fingerprint=fingerprint(
                 title=title, summary=summary, category=category, link=shown_link
             ),

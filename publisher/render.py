@@ -57,6 +57,9 @@ def _generator(
     source: Source, entries: Sequence[StoredEntry], *, updated: datetime, self_url: str
 ) -> FeedGenerator:
     fg = FeedGenerator()
+    with_images = any(entry.image for entry in entries)
+    if with_images:
+        fg.load_extension("media")
     fg.id(feed_id(source))
     fg.title(source.title)
     # feedgen uses the href of the last link() call as the RSS channel link:
@@ -79,4 +82,7 @@ def _generator(
         fe.summary(entry.summary or html.escape(entry.title, quote=False), type="html")
         if entry.category:
             fe.category(term=entry.category, label=entry.category)
+        if entry.image:
+            # Mailchimp's item image merge tag and many readers read media:content.
+            fe.media.content(url=entry.image, medium="image")
     return fg

@@ -53,7 +53,10 @@ _V1 = """
 
 # Each migration is the SQL that takes the schema from version i to i + 1.
 # Append, never edit: stores in the field are at every one of these versions.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (
+    _V1,
+    "ALTER TABLE entries ADD COLUMN image TEXT",  # 2: media:content for mail digests
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -246,13 +249,13 @@ class Store:
                 db.executemany(
                     """
                     INSERT INTO entries (source, id, title, link, summary, category,
-                        published, updated, first_seen, last_seen, fingerprint, seq)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        published, updated, first_seen, last_seen, fingerprint, seq, image)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (source, id) DO UPDATE SET
                         title = excluded.title, link = excluded.link,
                         summary = excluded.summary, category = excluded.category,
                         updated = excluded.updated, last_seen = excluded.last_seen,
-                        fingerprint = excluded.fingerprint
+                        fingerprint = excluded.fingerprint, image = excluded.image
                     """,
                     [_row(entry) for entry in plan.writes],
                 )
@@ -294,7 +297,7 @@ def _row(entry: StoredEntry) -> tuple[object, ...]:
     return (
         entry.source, entry.id, entry.title, entry.link, entry.summary, entry.category,
         _ts(entry.published), _ts(entry.updated), _ts(entry.first_seen), _ts(entry.last_seen),
-        entry.fingerprint, entry.seq,
+        entry.fingerprint, entry.seq, entry.image,
     )  # fmt: skip
 
 
@@ -312,4 +315,5 @@ def _entry(row: sqlite3.Row) -> StoredEntry:
         last_seen=datetime.fromisoformat(row["last_seen"]),
         fingerprint=row["fingerprint"],
         seq=row["seq"],
+        image=row["image"],
     )

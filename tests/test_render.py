@@ -125,6 +125,18 @@ def test_feedparser_reads_back_everything(kind: str) -> None:
         assert "<script" not in got.summary
 
 
+def test_images_become_media_content_in_both_formats() -> None:
+    entries = (_entry(2, image="https://www.example.org/i/2.jpg"), _entry(1))
+    files = render_feeds(SOURCE, SITE, entries, fallback_updated=NOW)
+    for data in (files.atom, files.rss):
+        parsed = feedparser.parse(data)
+        assert parsed.bozo == 0
+        assert parsed.entries[0].media_content == [
+            {"url": "https://www.example.org/i/2.jpg", "medium": "image"}
+        ]
+        assert "media_content" not in parsed.entries[1]
+
+
 def test_an_empty_feed_is_dated_by_the_fallback_not_the_clock() -> None:
     files = render_feeds(SOURCE, SITE, (), fallback_updated=datetime(2020, 5, 5, tzinfo=UTC))
     assert b"2020-05-05T00:00:00+00:00" in files.atom

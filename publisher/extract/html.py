@@ -40,6 +40,7 @@ def extract_html(text: str, select: Selectors, *, url: str, where: str) -> tuple
             date = (match.group(1) if match.groups() else match.group(0)) if match else None
         summary, summary_is_html = _summary(item, select.summary)
         category = _text(item, select.category) if select.category else None
+        image = _image(item, select.image) if select.image else None
         entries.append(
             RawEntry(
                 title=title,
@@ -48,6 +49,7 @@ def extract_html(text: str, select: Selectors, *, url: str, where: str) -> tuple
                 summary=summary,
                 summary_is_html=summary_is_html,
                 category=category or None,
+                image=image,
             )
         )
     return tuple(entries)
@@ -93,3 +95,12 @@ def _summary(item: Selector, selector: str | None) -> tuple[str | None, bool]:
     if all(_is_element(node) for node in nodes):
         return "".join(str(node.get()) for node in nodes), True
     return " ".join(_string(node) for node in nodes), False
+
+
+def _image(item: Selector, selector: str) -> str | None:
+    """The first match: an attribute or text is the URL; an ``<img>`` gives its ``src``."""
+    for node in _select(item, selector):
+        value = node.xpath("@src").get() if _is_element(node) else node.get()
+        if value and value.strip():
+            return str(value).strip()
+    return None
