@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 FORMATS = ("text", "json")
+_handler: logging.Handler | None = None
 _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}
 
 
@@ -47,9 +48,11 @@ def configure(
     else:
         prefix = "%(asctime)s " if timestamps else ""
         handler.setFormatter(logging.Formatter(f"{prefix}publisher: %(levelname)s: %(message)s"))
+    global _handler
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
+    if _handler is not None:  # only ever replace our own handler (pytest adds its own)
+        root.removeHandler(_handler)
+    _handler = handler
     root.addHandler(handler)
     root.setLevel(level)
     # APScheduler logs every job start and end at INFO; keep its warnings (missed runs).
