@@ -17,14 +17,12 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from . import __version__
-from . import logs
+from . import __version__, logs
 from .config import Config, Source, load_config
 from .errors import ConfigError, LockError, PublisherError
 from .fetch import make_session
@@ -174,7 +172,9 @@ def due_sources(sources: tuple[Source, ...], store: Store, now: datetime) -> tup
     for source in sources:
         state = store.source_state(source.id)
         timing = Timing.of(source)
-        if is_due(timing, last_success=state.last_success, last_attempt=state.last_attempt, now=now):
+        if is_due(
+            timing, last_success=state.last_success, last_attempt=state.last_attempt, now=now
+        ):
             due.append(source)
     return tuple(due)
 

@@ -401,7 +401,9 @@ def _timing(check: _Checker) -> dict[str, Any]:
     if check.has("every"):
         value = check.get("every", (str, int))
         if isinstance(value, int):
-            check.fail("every", f"'every' needs a unit: write '{value}m' or '{value}s', not {value}")
+            check.fail(
+                "every", f"'every' needs a unit: write '{value}m' or '{value}s', not {value}"
+            )
         try:
             options["every"] = parse_duration(value)
         except ValueError as exc:

@@ -28,7 +28,9 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _RESERVED and not key.startswith("_"):
-                data[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+                data[key] = (
+                    value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+                )
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)

@@ -66,9 +66,8 @@ def describe(report: SourceReport) -> str:
         return f"failed: {report.error}"
     if report.not_modified:
         return "not modified (HTTP 304)"
-    return (
-        f"{report.outcome}: {report.found} found, {report.new} new, {report.changed} updated"
-        + (f", {len(report.warnings)} warning(s)" if report.warnings else "")
+    return f"{report.outcome}: {report.found} found, {report.new} new, {report.changed} updated" + (
+        f", {len(report.warnings)} warning(s)" if report.warnings else ""
     )
 
 
@@ -217,7 +216,10 @@ class Scheduler:
             elif timing != Timing.of(old[source_id]):
                 job = self._scheduler.reschedule_job(source_id, trigger=make_trigger(timing))
                 log.info(
-                    "%s: now %s; next run %s", source_id, timing.describe(), _when(job.next_run_time)
+                    "%s: now %s; next run %s",
+                    source_id,
+                    timing.describe(),
+                    _when(job.next_run_time),
                 )
 
     def _job(self, source_id: str) -> None:
@@ -249,7 +251,9 @@ class Scheduler:
             if report.moved_to:
                 log.warning("%s: moved permanently to %s; update 'url'", source_id, report.moved_to)
         except Exception:  # a job must never take the scheduler down
-            log.exception("%s: the job failed unexpectedly (please report this as a bug)", source_id)
+            log.exception(
+                "%s: the job failed unexpectedly (please report this as a bug)", source_id
+            )
         finally:
             with self._state:
                 self._running -= 1
@@ -292,15 +296,15 @@ class Scheduler:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if running:
-            log.error("%d job(s) still running after %.0fs; stopping without them", running, timeout)
+            log.error(
+                "%d job(s) still running after %.0fs; stopping without them", running, timeout
+            )
             return False
         log.info("stopped cleanly")
         return True
 
 
-def serve(
-    scheduler: Scheduler, *, poll: float = POLL, stop_timeout: float = STOP_TIMEOUT
-) -> bool:
+def serve(scheduler: Scheduler, *, poll: float = POLL, stop_timeout: float = STOP_TIMEOUT) -> bool:
     """Run ``scheduler`` until SIGTERM or SIGINT; reload on SIGHUP or when the file changes.
 
     Must be called from the main thread (it installs signal handlers, and puts the old

@@ -67,7 +67,7 @@ class SlowPage:
         gate = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 if self.path != "/bulletins":
                     self.send_error(404)
                     return

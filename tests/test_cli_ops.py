@@ -70,7 +70,8 @@ def test_quiet_prints_only_failures(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
     assert main(["run", "-q", "-c", str(config)]) == 1
     out, err = capsys.readouterr()
-    assert out.startswith("gone  FAILED  ") and "missing.txt" in out
+    assert out.startswith("gone  FAILED  ")
+    assert "missing.txt" in out
     assert "good" not in out
     assert len(out.splitlines()) == 1
     assert err == ""
@@ -83,9 +84,13 @@ def test_log_format_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert main(["run", "--log-format", "json", "-c", str(config)]) == 1
     out, err = capsys.readouterr()
     rows = [json.loads(line) for line in out.splitlines()]
-    assert rows[0]["source"] == "good" and rows[0]["outcome"] == "written" and rows[0]["new"] == 3
-    assert rows[1]["source"] == "gone" and rows[1]["outcome"] == "failed"
-    assert "missing.txt" in rows[1]["error"] and rows[1]["error_kind"] == "fetch"
+    assert rows[0]["source"] == "good"
+    assert rows[0]["outcome"] == "written"
+    assert rows[0]["new"] == 3
+    assert rows[1]["source"] == "gone"
+    assert rows[1]["outcome"] == "failed"
+    assert "missing.txt" in rows[1]["error"]
+    assert rows[1]["error_kind"] == "fetch"
     assert rows[2] == {"sources": 2, "ok": 1, "failed": 1}
     logs = [json.loads(line) for line in err.splitlines()]
     assert logs, "the failure is logged"
@@ -116,7 +121,8 @@ def test_no_progress_bar_when_output_is_not_a_terminal(tmp_path: Path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert "\r" not in done.stdout and "%|" not in done.stdout
+    assert "\r" not in done.stdout
+    assert "%|" not in done.stdout
     assert done.stdout.splitlines()[-1] == "6 sources, 6 ok, 0 failed"
 
 
@@ -172,7 +178,8 @@ def test_status_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert {key: row["state"] for key, row in rows.items()} == {
         "good": "new", "flaky": "new", "paused": "disabled",
     }  # fmt: skip
-    assert rows["good"]["next_due"] is None and rows["good"]["due_now"]
+    assert rows["good"]["next_due"] is None
+    assert rows["good"]["due_now"]
 
     assert main(["run", "-c", str(config)]) == 0
     capsys.readouterr()
@@ -182,12 +189,14 @@ def test_status_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
         "good": "ok", "flaky": "ok", "paused": "disabled",
     }  # fmt: skip
     flaky = rows["flaky"]
-    assert flaky["entries_in_feed"] == 3 and flaky["failures"] == 0
+    assert flaky["entries_in_feed"] == 3
+    assert flaky["failures"] == 0
     assert flaky["newest_entry"] == "2026-11-03T00:00:00+00:00"
     assert flaky["schedule"] == "every 30m"
     success = datetime.fromisoformat(flaky["last_success"])
     assert datetime.fromisoformat(flaky["next_due"]) == success + timedelta(minutes=30)
-    assert flaky["feeds_present"] and flaky["feeds"][0].endswith("flaky.atom")
+    assert flaky["feeds_present"]
+    assert flaky["feeds"][0].endswith("flaky.atom")
     assert rows["paused"]["next_due"] is None
 
     write_config(
@@ -202,14 +211,17 @@ def test_status_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     table = capsys.readouterr().out
     assert table.startswith("SOURCE ")
     flaky_line = next(line for line in table.splitlines() if line.startswith("flaky"))
-    assert " failing " in flaky_line and "missing.txt" in flaky_line
+    assert " failing " in flaky_line
+    assert "missing.txt" in flaky_line
     assert main([*args, "--json"]) == 1
     rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
-    assert rows["flaky"]["state"] == "failing" and rows["flaky"]["failures"] == 1
+    assert rows["flaky"]["state"] == "failing"
+    assert rows["flaky"]["failures"] == 1
     assert rows["flaky"]["entries_in_feed"] == 3  # the old feed is kept
     assert main([*args, "-q"]) == 1
     quiet = capsys.readouterr().out
-    assert "flaky" in quiet and "good" not in quiet
+    assert "flaky" in quiet
+    assert "good" not in quiet
 
     state = load_config(config).site.state
     with Store(state) as store:

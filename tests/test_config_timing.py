@@ -36,7 +36,8 @@ def test_defaults_and_overrides():
 
 def test_cron_in_defaults_replaced_by_a_source_every():
     config = _config(
-        "defaults:\n  cron: '0 * * * *'\nsources:\n  - {id: a, url: a.txt, format: text, every: 5m}\n"
+        "defaults:\n  cron: '0 * * * *'\n"
+        "sources:\n  - {id: a, url: a.txt, format: text, every: 5m}\n"
     )
     assert (config.sources[0].every, config.sources[0].cron) == (300, None)
 

@@ -52,7 +52,9 @@ def test_crontab_line():
     cron_trigger(" ".join(fields))  # a valid crontab schedule
     steps = [step.strip() for step in command.split("&&")]
     _, args = _cli(next(step for step in steps if "publisher" in step.split()[0]))
-    assert args.command is cmd_run and args.due and args.quiet
+    assert args.command is cmd_run
+    assert args.due
+    assert args.quiet
 
 
 def test_systemd_service_for_the_scheduler():
@@ -61,7 +63,8 @@ def test_systemd_service_for_the_scheduler():
     service = unit["Service"]
     assert service["Restart"] in ("on-failure", "always", "on-abnormal")
     assert service["KillSignal"] == "SIGTERM"
-    assert "$MAINPID" in service["ExecReload"] and "-HUP" in service["ExecReload"]
+    assert "$MAINPID" in service["ExecReload"]
+    assert "-HUP" in service["ExecReload"]
     _, args = _cli(service["ExecStart"])
     assert args.command is cmd_schedule
     # systemd waits longer than the scheduler's own bounded wait for jobs in flight
@@ -75,7 +78,8 @@ def test_systemd_timer_alternative():
     assert service["Service"]["Type"] == "oneshot"
     assert "75" in service["Service"]["SuccessExitStatus"].split()
     _, args = _cli(service["Service"]["ExecStart"])
-    assert args.command is cmd_run and args.due
+    assert args.command is cmd_run
+    assert args.due
     assert {"Unit", "Timer", "Install"} <= set(timer.sections())
     assert timer["Timer"]["OnCalendar"]
     assert timer["Install"]["WantedBy"] == "timers.target"
@@ -99,7 +103,8 @@ def test_systemd_analyze_verify(tmp_path: Path):
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     ours = [line for line in done.stderr.splitlines() if any(n in line for n in names)]
-    assert done.returncode == 0 and not ours, done.stderr
+    assert done.returncode == 0, done.stderr
+    assert not ours, done.stderr
 
 
 def test_ci_workflow_runs_publisher_and_keeps_the_state():
@@ -137,4 +142,5 @@ def test_nginx_snippet_serves_feed_types_with_etag():
     assert text.count("{") == text.count("}")
     config = yaml.safe_load((ROOT / "sources.yaml").read_text("utf-8"))
     host = re.search(r"server_name\s+([^;\s]+)", text)
-    assert host and config["site"]["base_url"].rstrip("/").endswith(host.group(1))
+    assert host
+    assert config["site"]["base_url"].rstrip("/").endswith(host.group(1))

@@ -22,7 +22,9 @@ from publisher.triggers import Timing
 
 
 def _source(folder: Path, url: str, min_delay: float):
-    return load_config(write_config(folder, text_source("s", url, min_delay=str(min_delay)))).sources[0]
+    return load_config(
+        write_config(folder, text_source("s", url, min_delay=str(min_delay)))
+    ).sources[0]
 
 
 def test_make_trigger_interval_and_cron():
@@ -54,7 +56,7 @@ def test_host_gate_one_at_a_time_with_min_delay(tmp_path: Path):
         thread.start()
     for thread in threads:
         thread.join(timeout=10)
-    (first_start, first_end), (second_start, _) = sorted(spans)
+    (_, first_end), (second_start, _) = sorted(spans)
     assert second_start >= first_end + 0.29
 
 
@@ -82,14 +84,16 @@ def test_reload_keeps_running_list_on_invalid_file(
         try:
             now = datetime.now(UTC)
             (first,) = scheduler.next_runs().values()
-            assert first is not None and first > now + timedelta(minutes=50)  # no initial run
+            assert first is not None
+            assert first > now + timedelta(minutes=50)
             assert not scheduler.config_changed()
 
             path.write_text("site: [\n", encoding="utf-8")
             assert scheduler.config_changed()
             with caplog.at_level(logging.ERROR, logger="publisher.schedule"):
                 assert not scheduler.reload()
-            assert f"{path}:" in caplog.text and "still running the 1 source(s)" in caplog.text
+            assert f"{path}:" in caplog.text
+            assert "still running the 1 source(s)" in caplog.text
             assert scheduler.source_ids == ("a",)
             assert not scheduler.config_changed()  # reported once, not at every poll
 
@@ -124,12 +128,14 @@ def test_schedule_service_writes_reloads_and_stops_on_sigterm(tmp_path: Path):
         try:
             wait_for(lambda: (feeds / "first.atom").exists(), 20, "the first feed")
             parsed = feedparser.parse((feeds / "first.atom").read_bytes())
-            assert parsed.bozo == 0 and len(parsed.entries) == 3
+            assert parsed.bozo == 0
+            assert len(parsed.entries) == 3
 
             config.write_text(config.read_text() + "  - id: [broken\n", encoding="utf-8")
             wait_for(lambda: "configuration error" in log_file.read_text(), 20, "the error")
             logged = log_file.read_text()
-            assert f"{config}:" in logged and "still running the 1 source(s)" in logged
+            assert f"{config}:" in logged
+            assert "still running the 1 source(s)" in logged
             runs_before = log_file.read_text().count("first: unchanged")
             wait_for(
                 lambda: log_file.read_text().count("first: unchanged") > runs_before + 1,
@@ -181,4 +187,5 @@ def test_schedule_reloads_on_sighup(tmp_path: Path):
         finally:
             stop(process)
     logged = log_file.read_text()
-    assert "received SIGHUP" in logged and "received SIGINT" in logged
+    assert "received SIGHUP" in logged
+    assert "received SIGINT" in logged
