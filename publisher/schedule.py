@@ -169,6 +169,8 @@ class Scheduler:
             "" if self._initial_run else " (no initial run)",
         )
         self.apply(self._config, run_new_now=self._initial_run)
+        if not self._sources:
+            log.warning("no enabled sources in %s; waiting for it to change", self.path)
 
     def apply(self, config: Config, *, run_new_now: bool = True) -> None:
         """Schedule ``config``'s enabled sources: add, re-time and remove jobs to match."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ops_support import SlowPage, publisher, stop, text_source, write_config
 
-from publisher.errors import LockError
+from publisher.errors import LockError, StoreError
 from publisher.lock import StateLock, lock_path
 
 
@@ -103,3 +103,10 @@ def test_killed_runs_lock_is_taken_over(tmp_path: Path):
         stop(holder)
         if holder.stdout:
             holder.stdout.close()
+
+
+def test_unwritable_state_folder_is_a_clear_error(tmp_path: Path):
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the state folder should be", encoding="utf-8")
+    with pytest.raises(StoreError, match="cannot create the lock file.*site.state"):
+        StateLock(lock_path(blocker / "state.db")).acquire()
