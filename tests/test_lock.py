@@ -108,5 +108,5 @@ def test_killed_runs_lock_is_taken_over(tmp_path: Path):
 def test_unwritable_state_folder_is_a_clear_error(tmp_path: Path):
     blocker = tmp_path / "state"
     blocker.write_text("a file where the state folder should be", encoding="utf-8")
-    with pytest.raises(StoreError, match="cannot create the lock file.*site.state"):
+    with pytest.raises(StoreError, match=r"cannot create the lock file.*site\.state"):
         StateLock(lock_path(blocker / "state.db")).acquire()
