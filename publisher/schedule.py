@@ -298,9 +298,7 @@ class Scheduler:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if running:
-            log.error(
-                "%d job(s) still running after %.0fs; stopping without them", running, timeout
-            )
+            log.error("%d job(s) still running after %gs; stopping without them", running, timeout)
             return False
         log.info("stopped cleanly")
         return True

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from ops_support import publisher, stop, text_source, wait_for, write_config
+from ops_support import SlowPage, publisher, stop, text_source, wait_for, write_config
 
 from publisher.config import load_config
 from publisher.fetch import make_session
@@ -189,3 +189,58 @@ def test_schedule_reloads_on_sighup(tmp_path: Path):
     logged = log_file.read_text()
     assert "received SIGHUP" in logged
     assert "received SIGINT" in logged
+
+
+@pytest.mark.slow
+def test_sigterm_lets_the_job_in_flight_finish(tmp_path: Path):
+    """SIGTERM while a source is being fetched: it finishes, its feed is written, exit 0."""
+    page = SlowPage()
+    with page.running():
+        config = write_config(
+            tmp_path, text_source("slow", page.url, respect_robots="false", retries="0")
+        )
+        log_file = tmp_path / "schedule.log"
+        with log_file.open("w") as log:
+            process = publisher("schedule", "-c", str(config), cwd=tmp_path,
+                                stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+            try:
+                assert page.arrived.wait(timeout=20), "the job never reached the server"
+                process.send_signal(signal.SIGTERM)
+                time.sleep(0.5)  # the job is still in flight when the server answers
+                assert process.poll() is None, "it exited without waiting for the job"
+                page.release.set()
+                assert process.wait(timeout=5) == 0
+            finally:
+                stop(process)
+    assert (tmp_path / "feeds" / "slow.atom").exists()
+    logged = log_file.read_text()
+    assert "slow: written: 3 found, 3 new" in logged
+    assert logged.index("received SIGTERM") < logged.index("slow: written")
+    assert "stopped cleanly" in logged
+
+
+@pytest.mark.slow
+def test_sigterm_wait_is_bounded(tmp_path: Path):
+    """A job stuck past --stop-timeout is abandoned: exit 1, promptly, and it says so."""
+    page = SlowPage()
+    with page.running():
+        config = write_config(
+            tmp_path, text_source("stuck", page.url, respect_robots="false", retries="0")
+        )
+        done = None
+        process = publisher(
+            "schedule", "-c", str(config), "--stop-timeout", "0.5",
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            assert page.arrived.wait(timeout=20), "the job never reached the server"
+            process.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            done, _ = process.communicate(timeout=5)
+            assert time.monotonic() - started < 5
+            assert process.returncode == 1
+        finally:
+            stop(process)
+    assert done is not None
+    assert "1 job(s) still running after 0.5s; stopping without them" in done
+    assert not (tmp_path / "feeds" / "stuck.atom").exists()
