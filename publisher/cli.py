@@ -147,7 +147,9 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         if args.due:
             sources = due_sources(sources, store, now)
             if not sources:
-                if not args.quiet and args.log_format == "text":
+                if args.log_format == "json":
+                    print_json_report(RunReport(), quiet=args.quiet)
+                elif not args.quiet:
                     print("publisher: no source is due yet")
                 return EXIT_OK
         with _progress(len(sources), args) as on_report:

@@ -47,6 +47,8 @@ def test_due_runs_only_due_sources(tmp_path: Path, capsys: pytest.CaptureFixture
     assert capsys.readouterr().out == "publisher: no source is due yet\n"
     assert main(["run", "--due", "-q", "-c", str(config)]) == 0
     assert capsys.readouterr() == ("", "")  # cron mails nothing
+    assert main(["run", "--due", "--log-format", "json", "-c", str(config)]) == 0
+    assert json.loads(capsys.readouterr().out) == {"sources": 0, "ok": 0, "failed": 0}
 
     _age(config, "hourly", 2)  # due: 2 h > 1 h
     _age(config, "daily", 2)  # not due: 2 h < 1 d
