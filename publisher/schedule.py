@@ -246,10 +246,10 @@ class Scheduler:
                 ).sources[0]
             job = self._scheduler.get_job(source_id)
             after = _when(job.next_run_time if job else None)
-            if report.ok:
-                log.info("%s: %s; next run %s", source_id, describe(report), after)
-            else:
-                log.warning("%s: %s; next run %s", source_id, describe(report), after)
+            # the fields also go into --log-format json lines, for log collectors
+            fields = {"source": source_id, "outcome": report.outcome, "next_run": after}
+            level = logging.INFO if report.ok else logging.WARNING
+            log.log(level, "%s: %s; next run %s", source_id, describe(report), after, extra=fields)
             if report.moved_to:
                 log.warning("%s: moved permanently to %s; update 'url'", source_id, report.moved_to)
         except Exception:  # a job must never take the scheduler down

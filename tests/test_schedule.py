@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import subprocess
@@ -171,8 +172,10 @@ def test_schedule_reloads_on_sighup(tmp_path: Path):
     log_file = tmp_path / "schedule.log"
     with log_file.open("w") as log:
         # --poll 3600: the file is not polled during the test, so only SIGHUP can reload it
-        process = publisher("schedule", "-c", str(config), "--poll", "3600", cwd=tmp_path,
-                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        process = publisher(
+            "schedule", "-c", str(config), "--poll", "3600", "--log-format", "json",
+            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
         try:
             wait_for(lambda: "first: written" in log_file.read_text(), 20, "the first run")
             write_config(
@@ -186,9 +189,16 @@ def test_schedule_reloads_on_sighup(tmp_path: Path):
             assert process.wait(timeout=5) == 0
         finally:
             stop(process)
-    logged = log_file.read_text()
-    assert "received SIGHUP" in logged
-    assert "received SIGINT" in logged
+    records = [json.loads(line) for line in log_file.read_text().splitlines()]
+    messages = [record["message"] for record in records]
+    assert any("received SIGHUP" in message for message in messages)
+    assert any("received SIGINT" in message for message in messages)
+    jobs = [record for record in records if "outcome" in record]
+    assert {(job["source"], job["outcome"]) for job in jobs} == {
+        ("first", "written"), ("second", "written"),
+    }  # fmt: skip
+    assert all(job["next_run"].startswith("20") for job in jobs)
+    assert all(job["level"] == "info" for job in jobs)
 
 
 @pytest.mark.slow
