@@ -66,43 +66,34 @@ def test_second_run_exits_75_while_the_first_is_running(tmp_path: Path):
 
 @pytest.mark.slow
 def test_killed_runs_lock_is_taken_over(tmp_path: Path):
-    config = write_config(tmp_path, text_source("local", "bulletin.txt"))
-    holder_code = (
-        "import sys, time\n"
-        "from pathlib import Path\n"
-        "from publisher.lock import StateLock\n"
-        "StateLock(Path(sys.argv[1]), command='run').acquire()\n"
-        "print('held', flush=True)\n"
-        "time.sleep(60)\n"
-    )
+    """A `publisher run` killed with SIGKILL mid-fetch leaves its pid in the lock file;
+    the next run takes the lock over at once and finishes the job."""
+    page = SlowPage()
     lock_file = tmp_path / ".publisher" / "publisher.lock"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", holder_code, str(lock_file)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "held"
-        blocked = subprocess.run(
-            [sys.executable, "-m", "publisher", "run", "-c", str(config)],
-            cwd=tmp_path, capture_output=True, text=True, timeout=20,
-        )  # fmt: skip
-        assert blocked.returncode == 75
-        assert f"(pid {holder.pid})" in blocked.stderr
-        holder.kill()  # SIGKILL: no chance to clean up
-        holder.wait(timeout=10)
-        assert lock_file.read_text().startswith(f"{holder.pid}\n")  # the stale lock file
+    with page.running():
+        config = write_config(
+            tmp_path, text_source("slow", page.url, respect_robots="false", retries="0")
+        )
+        killed = publisher("run", "-c", str(config), cwd=tmp_path,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            assert page.arrived.wait(timeout=20), "the run never reached the server"
+            killed.kill()  # SIGKILL: no chance to clean up
+            killed.wait(timeout=10)
+        finally:
+            stop(killed)
+        assert lock_file.read_text().startswith(f"{killed.pid}\nrun\n")  # the stale lock
+        page.release.set()  # the next request is answered at once
         taken = subprocess.run(
             [sys.executable, "-m", "publisher", "run", "-v", "-c", str(config)],
-            cwd=tmp_path, capture_output=True, text=True, timeout=20,
+            cwd=tmp_path, capture_output=True, text=True, timeout=30,
         )  # fmt: skip
-        assert taken.returncode == 0, taken.stderr
-        assert f"taking over the lock of pid {holder.pid}" in taken.stderr
-        assert (tmp_path / "feeds" / "local.rss").exists()
-    finally:
-        stop(holder)
-        if holder.stdout:
-            holder.stdout.close()
+    assert taken.returncode == 0, taken.stderr
+    assert f"taking over the lock of pid {killed.pid}" in taken.stderr
+    assert "slow" in taken.stdout
+    assert "3 new" in taken.stdout
+    assert (tmp_path / "feeds" / "slow.rss").exists()
+    assert lock_file.read_text() == ""  # released: no pid left behind
 
 
 def test_unwritable_state_folder_is_a_clear_error(tmp_path: Path):
