@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from .errors import ConfigError
+from .triggers import cron_trigger, parse_duration
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FORMATS = ("html", "text")
@@ -72,6 +73,9 @@ class Source:
     headers: tuple[tuple[str, str], ...] = ()
     max_bytes: int = 10 * 1024 * 1024
     ttl: int = 60
+    every: int | None = None  # seconds between runs (`every: 30m`); see publisher.triggers
+    cron: str | None = None  # or a crontab expression, in the source's timezone
+    jitter: int | None = None  # seconds of random delay; None = automatic
     line: int | None = None  # where the source starts in sources.yaml
 
     @property
@@ -211,7 +215,7 @@ SOURCE_KEYS = (
     "id", "title", "url", "home", "format", "timezone", "author", "enabled", "select",
     "dayfirst", "max_entries", "max_age_days", "min_entries_ratio", "broken_after",
     "timeout", "retries", "min_delay", "respect_robots", "user_agent", "headers",
-    "max_bytes", "ttl",
+    "max_bytes", "ttl", "every", "cron", "jitter",
 )  # fmt: skip
 DEFAULT_KEYS = tuple(k for k in SOURCE_KEYS if k not in ("id", "title", "url", "home", "select"))
 SELECT_KEYS = (
@@ -325,6 +329,9 @@ def _source(name: str, raw: Any, index: int, defaults: Mapping[str, Any], base_d
     home = _url(check, "home", base_dir, required=False) or url
     options = dict(defaults)
     options.update(_source_options(check, defaults, base_dir))
+    for own, inherited in (("every", "cron"), ("cron", "every")):
+        if check.has(own):  # a source's own timing replaces the one from defaults
+            options.pop(inherited, None)
     fmt = check.get("format", str, "html")
     if fmt not in FORMATS:
         check.fail("format", f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
@@ -382,10 +389,47 @@ def _source_options(check: _Checker, defaults: Mapping[str, Any], base_dir: Path
         check.fail("min_entries_ratio", "'min_entries_ratio' must be between 0 and 1")
     if check.has("timezone"):
         options["timezone"] = _timezone(check)
+    options.update(_timing(check))
     if check.has("timeout"):
         options["timeout"] = _timeout(check)
     if check.has("headers"):
         options["headers"] = _headers(check)
+    return options
+
+
+def _timing(check: _Checker) -> dict[str, Any]:
+    """``every`` (a duration like 30m), ``cron`` (crontab syntax) and ``jitter``."""
+    options: dict[str, Any] = {}
+    if check.has("every") and check.has("cron"):
+        check.fail("cron", "use either 'every' or 'cron', not both")
+    if check.has("every"):
+        value = check.get("every", (str, int))
+        if isinstance(value, int):
+            check.fail(
+                "every", f"'every' needs a unit: write '{value}m' or '{value}s', not {value}"
+            )
+        try:
+            options["every"] = parse_duration(value)
+        except ValueError as exc:
+            check.fail("every", f"'every': {exc}")
+    if check.has("cron"):
+        expr = check.get("cron", str)
+        try:
+            cron_trigger(expr)
+        except ValueError as exc:
+            check.fail("cron", f"'cron' is not a valid crontab expression: {exc}")
+        options["cron"] = " ".join(expr.split())
+    if check.has("jitter"):
+        value = check.get("jitter", (str, int))
+        if isinstance(value, int):
+            if value < 0:
+                check.fail("jitter", f"'jitter' must be 0 or more, not {value}")
+            options["jitter"] = value
+        else:
+            try:
+                options["jitter"] = parse_duration(value)
+            except ValueError as exc:
+                check.fail("jitter", f"'jitter': {exc} (or a number of seconds, 0 for none)")
     return options
 
 
