@@ -16,11 +16,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from .ops_support import text_source, write_config
 
 from publisher.cli import main, want_progress
 from publisher.config import load_config
 from publisher.store import Store
+
+from .ops_support import text_source, write_config
 
 
 def _age(config: Path, source_id: str, hours: float) -> None:

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from .ops_support import SlowPage, publisher, stop, text_source, write_config
 
 from publisher.errors import LockError, StoreError
 from publisher.lock import StateLock, lock_path
+
+from .ops_support import SlowPage, publisher, stop, text_source, write_config
 
 
 def test_lock_is_exclusive_and_released(tmp_path: Path):

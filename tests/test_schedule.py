@@ -13,13 +13,14 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from .ops_support import SlowPage, publisher, stop, text_source, wait_for, write_config
 
 from publisher.config import load_config
 from publisher.fetch import make_session
 from publisher.schedule import HostGate, Scheduler, make_trigger
 from publisher.store import Store
 from publisher.triggers import Timing
+
+from .ops_support import SlowPage, publisher, stop, text_source, wait_for, write_config
 
 
 def _source(folder: Path, url: str, min_delay: float):
