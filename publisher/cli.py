@@ -1,6 +1,7 @@
 """The command line: parse arguments, call the library, turn reports into output and exit codes.
 
-    publisher run      [-c sources.yaml] [--only ID ...] [-q] [-v]   exit 0 ok, 1 a source failed
+    publisher run      [-c sources.yaml] [--only ID ...] [--workers N] [-q] [-v]
+                                                                     exit 0 ok, 1 a source failed
     publisher validate [-c sources.yaml]                             exit 0 ok, 2 invalid
     publisher status   [-c sources.yaml] [--json]                    exit 0 all ok, 1 otherwise
 
@@ -58,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", parents=[common], help="fetch every source once, write feeds")
     run.add_argument("--only", nargs="+", metavar="ID", help="run only these sources")
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="sources fetched at once, across hosts (default: site.workers, 8)",
+    )
     run.set_defaults(command=cmd_run)
 
     validate = commands.add_parser(
@@ -69,6 +76,16 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(command=cmd_status)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
@@ -87,10 +104,15 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if not sources:
         print("publisher: no enabled sources; set 'enabled: true' on one", file=sys.stderr)
         return EXIT_OK
-    with Store(config.site.state) as store, make_session(contact=config.site.contact) as session:
+    workers = args.workers or config.site.workers
+    with (
+        Store(config.site.state) as store,
+        make_session(contact=config.site.contact, pool_size=workers) as session,
+    ):
         report = run_once(
-            sources, site=config.site, session=session, store=store, now=datetime.now(UTC)
-        )
+            sources, site=config.site, session=session, store=store, now=datetime.now(UTC),
+            workers=workers,
+        )  # fmt: skip
     print_run_report(report, quiet=args.quiet)
     return EXIT_OK if report.ok else EXIT_FAILED
 
