@@ -215,6 +215,8 @@ def _fetch_http(
             return _attempt(source, session=session, request=request, gate=gate, robots=robots)
         except _Retry as retry:
             if attempt == attempts:
+                if retry.wait is not None:  # the other sources on this host wait as told
+                    gate.defer(retry.url, retry.wait)
                 raise retry.error from None
             delay = retry.wait if retry.wait is not None else _backoff(attempt)
             log.info("%s: %s; retrying in %.1fs", source.id, retry.error.reason, delay)
