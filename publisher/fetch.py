@@ -186,7 +186,7 @@ _BAD_HEADER_VALUE = re.compile(r"[\r\n\x00]")
 def redact(text: str, secrets: tuple[str, ...]) -> str:
     """``text`` with every secret replaced by ``***``."""
     for secret in secrets:
-        text = text.replace(secret, "***")
+        text = text.replace(secret, "***").replace(repr(secret)[1:-1], "***")
     return text
 
 

@@ -128,7 +128,7 @@ def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(reply.body)
             self.wfile.flush()
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     return _Handler

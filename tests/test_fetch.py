@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import pytest
 import requests
-
 from localserver import LocalServer, Reply, serving, silent_port
+
 from publisher import __version__
 from publisher.config import Source, Timeout
 from publisher.errors import FetchError
@@ -74,9 +74,12 @@ def test_etag_gives_304(serve, session):
 
     server = serve({"/news": page})
     first = fetch(source(server.url("/news")), session)
-    assert first.status == 200 and first.etag == '"v1"' and "hello" in first.text
+    assert first.status == 200
+    assert first.etag == '"v1"'
+    assert "hello" in first.text
     second = fetch(source(server.url("/news")), session, validators=Validators(etag=first.etag))
-    assert second.status == 304 and second.text == ""
+    assert second.status == 304
+    assert second.text == ""
     assert server.seen[-1].headers["if-none-match"] == '"v1"'
     assert "if-none-match" not in server.seen[1].headers  # seen[0] is robots.txt
 
@@ -91,10 +94,9 @@ def test_last_modified_gives_304(serve, session):
 
     server = serve({"/news": page})
     first = fetch(source(server.url("/news")), session)
-    assert first.last_modified == stamp and first.etag is None
-    again = fetch(
-        source(server.url("/news")), session, validators=Validators(last_modified=stamp)
-    )
+    assert first.last_modified == stamp
+    assert first.etag is None
+    again = fetch(source(server.url("/news")), session, validators=Validators(last_modified=stamp))
     assert again.status == 304
     assert "if-none-match" not in server.seen[-1].headers
 
@@ -106,7 +108,8 @@ def test_503_twice_then_200_is_retried_with_backoff(serve, session):
     server = serve({"/news": [Reply(status=503), Reply(status=503), Reply(body=HTML)]})
     sleeps = Sleeps()
     page = fetch(source(server.url("/news"), retries=3), session, sleep=sleeps)
-    assert page.status == 200 and "hello" in page.text
+    assert page.status == 200
+    assert "hello" in page.text
     assert server.paths() == ["/robots.txt", "/news", "/news", "/news"]
     assert sleeps.calls == [pytest.approx(0.5, abs=0.05), pytest.approx(1.0, abs=0.05)]
 
@@ -157,7 +160,7 @@ def test_retry_after_holds_back_other_sources_on_the_same_host(serve, session):
 
 def test_404_is_not_retried(serve, session):
     server = serve({})
-    with pytest.raises(FetchError, match="HTTP 404.*update 'url'") as info:
+    with pytest.raises(FetchError, match=r"HTTP 404.*update 'url'") as info:
         fetch(source(server.url("/gone"), retries=3), session)
     assert info.value.status == 404
     assert server.paths().count("/gone") == 1
@@ -279,7 +282,8 @@ def test_redirect_chain_is_followed_and_a_permanent_move_reported(serve, session
 def test_temporary_redirect_is_not_reported_as_a_move(serve, session):
     server = serve({"/a": _moved(302, "/b"), "/b": _moved(301, "/c"), "/c": Reply(body=HTML)})
     page = fetch(source(server.url("/a")), session)
-    assert page.url == server.url("/c") and page.permanent_redirect is None
+    assert page.url == server.url("/c")
+    assert page.permanent_redirect is None
 
 
 def test_redirect_loop_fails_with_the_loop_named(serve, session):
@@ -294,7 +298,8 @@ def test_more_than_five_redirects_fail(serve, session):
     server = serve({f"/r{n}": _moved(302, f"/r{n + 1}") for n in range(10)})
     with pytest.raises(FetchError, match="more than 5 redirects"):
         fetch(source(server.url("/r0")), session)
-    assert server.paths().count("/r5") == 1 and "/r6" not in server.paths()
+    assert server.paths().count("/r5") == 1
+    assert "/r6" not in server.paths()
 
 
 # -- robots.txt ----------------------------------------------------------------------------
@@ -318,9 +323,9 @@ def test_robots_disallow_fails_the_source_without_fetching_it(serve, session):
     def get(path: str, **kw: object):  # type: ignore[no-untyped-def]
         return fetch(source(server.url(path), **kw), session, gate=gate, robots=robots)
 
-    with pytest.raises(FetchError, match="robots.txt of .* disallows"):
+    with pytest.raises(FetchError, match=r"robots\.txt of .* disallows"):
         get("/nobots/news")  # the group for 'publisher'
-    with pytest.raises(FetchError, match="robots.txt of .* disallows"):
+    with pytest.raises(FetchError, match=r"robots\.txt of .* disallows"):
         get("/private/news", user_agent="otherbot/2.0")  # the '*' group
     # our own group wins over '*' (RFC 9309), and it allows /private/
     assert get("/private/news").status == 200
