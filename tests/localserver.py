@@ -134,10 +134,20 @@ def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
     return _Handler
 
 
+class _Quiet(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextmanager
 def serving(server: LocalServer) -> Iterator[LocalServer]:
     """Run ``server`` on 127.0.0.1 (a free port) in a thread; stop it afterwards."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(server))
+    httpd = _Quiet(("127.0.0.1", 0), _handler_class(server))
     httpd.daemon_threads = True
     server.port = httpd.server_address[1]
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})

@@ -444,3 +444,46 @@ def test_gate_spaces_requests_to_one_host_by_min_delay():
         pass
     assert clock.slept[-1] == pytest.approx(30)
     assert gate.wait_time("https://a.example/") == 0  # https is another host (port 443)
+
+
+def test_crawl_delay_in_robots_txt_spaces_requests_more_than_min_delay(serve, session):
+    server = serve(
+        {
+            "/robots.txt": Reply(body=b"User-agent: *\nCrawl-delay: 4\n"),
+            "/a": Reply(body=HTML),
+            "/b": Reply(body=HTML),
+        }
+    )
+    clock = FakeClock()
+    gate = HostGate(clock=clock, sleep=clock.sleep)
+    robots = RobotsCache(session=session, gate=gate)
+    fetch(source(server.url("/a"), min_delay=1.0), session, gate=gate, robots=robots)
+    fetch(source(server.url("/b"), min_delay=1.0), session, gate=gate, robots=robots)
+    # robots.txt -> /a: min_delay (the Crawl-delay is not known yet); /a -> /b: Crawl-delay
+    assert clock.slept == [pytest.approx(1.0), pytest.approx(4.0)]
+
+
+def test_gate_lets_one_thread_per_host_in_at_a_time():
+    import threading
+
+    gate = HostGate()
+    inside: dict[str, int] = {"a": 0, "b": 0}
+    most: dict[str, int] = {"a": 0, "b": 0}
+    lock = threading.Lock()
+
+    def work(host: str) -> None:
+        for _ in range(5):
+            with gate.slot(f"http://{host}.example/", min_delay=0):
+                with lock:
+                    inside[host] += 1
+                    most[host] = max(most[host], inside[host])
+                time.sleep(0.002)
+                with lock:
+                    inside[host] -= 1
+
+    threads = [threading.Thread(target=work, args=(h,)) for h in "aabbab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert most == {"a": 1, "b": 1}

@@ -295,3 +295,41 @@ def test_host_order_takes_hosts_in_turn(tmp_path):
             "http://c.test/1", "http://b.test/2"]  # fmt: skip
     config = load_config(write_config(tmp_path, [(f"s{n}", u) for n, u in enumerate(urls)]))
     assert host_order(config.sources) == [0, 3, 4, 1, 5, 2]
+
+
+def test_consecutive_failures_count_up_then_reset(tmp_path, serve, capsys):
+    up = {"ok": False}
+    server = serve(
+        {"/a": lambda p, h: Reply(body=newsroom("A")) if up["ok"] else Reply(status=500)}
+    )
+    config = write_config(tmp_path, [("a", server.url("/a"))])
+    db_path = tmp_path / "state" / "state.db"
+
+    def row() -> tuple:
+        with sqlite3.connect(db_path) as db:
+            return db.execute(
+                "SELECT failures, last_status, last_error IS NOT NULL, last_success IS NOT NULL,"
+                " entries_seen FROM sources"
+            ).fetchone()
+
+    assert main(["run", "-c", str(config)]) == 1
+    assert main(["run", "-c", str(config)]) == 1
+    assert row() == (2, 500, 1, 0, None)
+    up["ok"] = True
+    assert main(["run", "-c", str(config)]) == 0
+    assert row() == (0, 200, 0, 1, 1)
+
+
+def test_on_report_is_called_in_configuration_order(tmp_path, serve):
+    slow = serve({"/s": Reply(body=newsroom("Slow"), delay=0.3)})
+    fast = serve({"/f": Reply(body=newsroom("Fast"))})
+    config = load_config(
+        write_config(tmp_path, [("slow", slow.url("/s")), ("fast", fast.url("/f"))])
+    )
+    seen: list[str] = []
+    with Store(config.site.state) as store, make_session() as session:
+        run_once(
+            config.sources, site=config.site, session=session, store=store,
+            now=datetime.now(UTC), workers=2, on_report=lambda r: seen.append(r.source_id),
+        )  # fmt: skip
+    assert seen == ["slow", "fast"]
