@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -48,7 +49,13 @@ SELECT = (
 # -- the servers (child process) ------------------------------------------------------------
 
 
-def page(host: int, number: int) -> bytes:
+@functools.cache
+def page(host: int, number: int) -> tuple[bytes, str]:
+    body = _page(host, number)
+    return body, '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+
+
+def _page(host: int, number: int) -> bytes:
     items = "".join(
         f'<article class="news-item"><time datetime="2026-{1 + e % 12:02d}-{1 + e:02d}">x</time>'
         f'<h3><a href="/news/{host}/{number}/{e}/">Statement {e} of source {number} '
@@ -73,8 +80,7 @@ def serve(hosts: int, latency: float, fast_304: bool) -> None:
 
             def do_GET(self) -> None:
                 if self.path.startswith("/s"):
-                    body = page(host, int(self.path[2:]))
-                    etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+                    body, etag = page(host, int(self.path[2:]))
                     if self.headers.get("If-None-Match") == etag:
                         if not fast_304:
                             time.sleep(latency)
@@ -168,7 +174,17 @@ def feed_files(folder: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in (folder / "feeds").glob("*.*")}
 
 
-def measure(hosts: int, sources: int, latency: float, *, fast_304: bool) -> dict[str, float]:
+def measure(
+    hosts: int, sources: int, latency: float, *, fast_304: bool, repeat: int
+) -> dict[str, float]:
+    """The best (shortest) of ``repeat`` rounds, figure by figure."""
+    rounds = [_measure(hosts, sources, latency, fast_304=fast_304) for _ in range(repeat)]
+    best = {key: min(r[key] for r in rounds) for key in rounds[0]}
+    best["rewritten"] = max(r["rewritten"] for r in rounds)  # the worst round counts here
+    return best
+
+
+def _measure(hosts: int, sources: int, latency: float, *, fast_304: bool) -> dict[str, float]:
     with servers(hosts, latency, fast_304=fast_304) as ports, tempfile.TemporaryDirectory() as tmp:
         results: dict[str, float] = {}
         for workers in (1, 8):
@@ -198,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", type=int, default=200)
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per answer")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best is shown")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--fast-304", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -212,9 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("min_delay: 0 for this benchmark (default 1 s); one request at a time per host holds")
     print("robots.txt: asked once per host per run (answers 404 after the same latency)")
+    print(f"best of {args.repeat} rounds for each figure (the machine is shared)")
     for fast_304, label in ((False, "every answer waits, 304s too"),
                             (True, "304s answered at once (cache/static server)")):  # fmt: skip
-        r = measure(args.hosts, args.sources, args.latency, fast_304=fast_304)
+        r = measure(args.hosts, args.sources, args.latency, fast_304=fast_304, repeat=args.repeat)
         speedup = r["first_w1"] / r["first_w8"]
         print(f"\n[{label}]")
         for w in (1, 8):

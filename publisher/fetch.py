@@ -273,6 +273,8 @@ def _attempt(
                     return _page(source, response, url=url, moved=moved, request=request)
                 status = response.status_code
         target = urljoin(url, target)
+        if urlsplit(target).scheme not in ("http", "https"):
+            raise FetchError(source.url, f"{url} redirects to {target}, which is not http(s)")
         if status in (301, 308) and permanent:
             moved = target
         else:

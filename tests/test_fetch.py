@@ -487,3 +487,22 @@ def test_gate_lets_one_thread_per_host_in_at_a_time():
     for thread in threads:
         thread.join(timeout=10)
     assert most == {"a": 1, "b": 1}
+
+
+def test_retry_after_as_an_http_date(serve, session):
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
+    server = serve(
+        {"/news": [Reply(status=503, headers=(("Retry-After", when),)), Reply(body=HTML)]}
+    )
+    sleeps = Sleeps()
+    assert fetch(source(server.url("/news"), retries=1), session, sleep=sleeps).status == 200
+    assert sleeps.calls == [pytest.approx(20, abs=1.5)]
+
+
+def test_redirect_to_another_scheme_fails(serve, session):
+    server = serve({"/x": _moved(302, "ftp://files.example.org/news")})
+    with pytest.raises(FetchError, match="not http"):
+        fetch(source(server.url("/x")), session)
