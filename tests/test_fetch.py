@@ -506,3 +506,26 @@ def test_redirect_to_another_scheme_fails(serve, session):
     server = serve({"/x": _moved(302, "ftp://files.example.org/news")})
     with pytest.raises(FetchError, match="not http"):
         fetch(source(server.url("/x")), session)
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("http://Example.org/a?b", "http://example.org:80"),
+        ("http://example.org:80/", "http://example.org:80"),
+        ("https://example.org/", "https://example.org:443"),
+        ("http://127.0.0.1:8001/x", "http://127.0.0.1:8001"),
+        ("http://[::1]:8080/", "http://[::1]:8080"),
+    ],
+)
+def test_host_key(url, key):
+    from publisher.hosts import host_key
+
+    assert host_key(url) == key
+
+
+def test_redact_hides_plain_and_escaped_forms():
+    from publisher.fetch import redact
+
+    text = "bad value 'tok\\r\\nX' and tok\r\nX"
+    assert redact(text, ("tok\r\nX",)) == "bad value '***' and ***"
