@@ -111,7 +111,7 @@ def test_503_twice_then_200_is_retried_with_backoff(serve, session):
     assert page.status == 200
     assert "hello" in page.text
     assert server.paths() == ["/robots.txt", "/news", "/news", "/news"]
-    assert sleeps.calls == [pytest.approx(0.5, abs=0.05), pytest.approx(1.0, abs=0.05)]
+    assert sleeps.calls == [pytest.approx(0.5, abs=0.2), pytest.approx(1.0, abs=0.2)]
 
 
 def test_503_until_retries_run_out_fails_with_status(serve, session):
@@ -129,7 +129,7 @@ def test_429_waits_as_told_by_retry_after(serve, session):
     sleeps = Sleeps()
     page = fetch(source(server.url("/news"), retries=3), session, sleep=sleeps)
     assert page.status == 200
-    assert sleeps.calls == [pytest.approx(7.0, abs=0.1)]
+    assert sleeps.calls == [pytest.approx(7.0, abs=0.5)]
 
 
 def test_429_with_a_long_retry_after_fails_now_instead_of_waiting(serve, session):
