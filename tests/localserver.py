@@ -95,6 +95,7 @@ class LocalServer:
 def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall between headers and body
         timeout = 10  # an idle keep-alive connection ends after this
 
         def do_GET(self) -> None:
