@@ -104,14 +104,10 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if not sources:
         print("publisher: no enabled sources; set 'enabled: true' on one", file=sys.stderr)
         return EXIT_OK
-    workers = args.workers or config.site.workers
-    with (
-        Store(config.site.state) as store,
-        make_session(contact=config.site.contact, pool_size=workers) as session,
-    ):
+    with Store(config.site.state) as store, make_session(contact=config.site.contact) as session:
         report = run_once(
             sources, site=config.site, session=session, store=store, now=datetime.now(UTC),
-            workers=workers,
+            workers=args.workers,
         )  # fmt: skip
     print_run_report(report, quiet=args.quiet)
     return EXIT_OK if report.ok else EXIT_FAILED
