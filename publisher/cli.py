@@ -1,6 +1,6 @@
 """The command line: parse arguments, call the library, turn reports into output and exit codes.
 
-    publisher run      [-c sources.yaml] [--only ID ...] [--due] [-q] [-v]
+    publisher run      [-c sources.yaml] [--only ID ...] [--due] [--workers N] [-q] [-v]
                        [--log-format text|json]                      exit 0 ok, 1 a source failed
     publisher schedule [-c sources.yaml] [--no-initial-run]          runs until SIGTERM, exit 0
     publisher validate [-c sources.yaml]                             exit 0 ok, 2 invalid
@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run only the sources whose 'every'/'cron' interval has elapsed (for cron jobs)",
     )
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="sources fetched at once, across hosts (default: site.workers, 8)",
+    )
     run.set_defaults(command=cmd_run)
 
     schedule = commands.add_parser(
@@ -114,6 +120,16 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(command=cmd_status)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -160,6 +176,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
                 store=store,
                 now=now,
                 on_report=on_report,
+                workers=args.workers,
             )
     if args.log_format == "json":
         print_json_report(report, quiet=args.quiet)

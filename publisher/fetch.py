@@ -1,38 +1,50 @@
-"""Fetch a source's page: HTTP(S) with conditional GET, retries and a size cap, or a file.
+"""Fetch a source's page: HTTP(S) like a good citizen, or a file.
+
+    robots.txt        asked first (once per host per run, see :mod:`publisher.robots`)
+    HostGate.slot     one request at a time per host, ``min_delay`` apart (:mod:`.hosts`)
+    GET               conditional (If-None-Match / If-Modified-Since), a timeout always,
+                      redirects followed by hand (at most 5, loops named, each hop gated)
+    retry             connection errors, 429 and 5xx, with backoff or ``Retry-After``
+    read              streamed, aborted past ``max_bytes``; gzip/deflate undone by urllib3
+    decode            HTTP charset, then ``<meta charset>``, then UTF-8 / windows-1252
 
 The network is passed in as a :class:`requests.Session` made by :func:`make_session`;
 its adapter puts a timeout on every request, so none can hang a run. ``sleep`` is passed
-in too, so tests need not wait.
+in too, so tests need not wait. Header values taken from the environment (``${TOKEN}``)
+are secrets: they go only to the source's own host and never into a message.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from . import __version__
-from .config import Source, expand_env
+from .config import ENV_VAR, Source, expand_env
 from .decode import decode
 from .errors import ConfigError, FetchError
+from .hosts import HostGate, host_key
 from .model import Page
+from .robots import RobotsCache
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/xml",
-                  "application/xml")  # fmt: skip
+ACCEPTED_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/xml",
+                            "application/xml"})  # fmt: skip
 MAX_REDIRECTS = 5
-MAX_RETRY_AFTER = 120.0  # seconds: never wait longer than this for one retry
+MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After fails the source until the next run
 DEFAULT_TIMEOUT = (10.0, 30.0)
 
 
@@ -63,9 +75,13 @@ def user_agent(contact: str | None) -> str:
 
 
 def make_session(*, contact: str | None = None, pool_size: int = 10) -> requests.Session:
-    """One session per run: pooled connections, a timeout on every request."""
+    """One session per run: pooled connections, a timeout on every request.
+
+    ``pool_size`` is the number of connections kept per host (one is enough when the
+    :class:`~publisher.hosts.HostGate` is used); up to 100 hosts keep their connections.
+    """
     session = requests.Session()
-    adapter = TimeoutAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    adapter = TimeoutAdapter(pool_connections=100, pool_maxsize=pool_size, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.max_redirects = MAX_REDIRECTS
@@ -81,16 +97,34 @@ def fetch_page(
     validators: Validators | None = None,
     env: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    gate: HostGate | None = None,
+    robots: RobotsCache | None = None,
 ) -> Page:
-    """The page of ``source``; ``status == 304`` means unchanged since ``validators``."""
+    """The page of ``source``; ``status == 304`` means unchanged since ``validators``.
+
+    ``gate`` and ``robots`` are shared by the whole run (see :func:`publisher.pipeline.
+    run_once`); when they are not given, this call makes its own (``sleep`` is used for
+    every wait: backoff, ``Retry-After``, ``min_delay``).
+    """
     if source.is_local:
         return read_file(source.url)
+    gate = gate if gate is not None else HostGate(sleep=sleep)
+    if not source.respect_robots:
+        log.warning(
+            "%s: respect_robots is false: robots.txt of %s is not consulted",
+            source.id,
+            host_key(source.url),
+        )
+        robots = None
+    elif robots is None:
+        robots = RobotsCache(session=session, gate=gate)
     return _fetch_http(
         source,
         session=session,
         validators=validators or Validators(),
         env=os.environ if env is None else env,
-        sleep=sleep,
+        gate=gate,
+        robots=robots,
     )
 
 
@@ -104,20 +138,65 @@ def read_file(url: str) -> Page:
     return Page(url=url, text=text)
 
 
-def _headers(source: Source, validators: Validators, env: Mapping[str, str]) -> dict[str, str]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Request:
+    """What goes out with every request for one source, and what must never come back out."""
+
+    headers: dict[str, str]  # the source's own headers, ${ENV} expanded (may hold secrets)
+    conditional: dict[str, str]  # If-None-Match / If-Modified-Since
+    secrets: tuple[str, ...]  # values taken from the environment: redacted from messages
+    user_agent: str
+
+
+def _request(
+    source: Source, session: requests.Session, validators: Validators, env: Mapping[str, str]
+) -> _Request:
     headers: dict[str, str] = {}
-    if source.user_agent:
-        headers["User-Agent"] = source.user_agent
+    secrets: list[str] = []
     for name, value in source.headers:
         try:
-            headers[name] = expand_env(value, env)
+            expanded = expand_env(value, env)
         except ConfigError as exc:
             raise FetchError(source.url, f"header {name}: {exc}") from None
+        secrets.extend(env[var] for var in ENV_VAR.findall(value) if env[var])
+        if _BAD_HEADER_VALUE.search(expanded) or expanded != expanded.strip():
+            raise FetchError(
+                source.url,
+                f"header {name}: the value has a line break or surrounding spaces (check the "
+                "environment variables it uses); the value is not shown",
+            )
+        headers[name] = expanded
+    conditional: dict[str, str] = {}
     if validators.etag:
-        headers["If-None-Match"] = validators.etag
+        conditional["If-None-Match"] = validators.etag
     if validators.last_modified:
-        headers["If-Modified-Since"] = validators.last_modified
-    return headers
+        conditional["If-Modified-Since"] = validators.last_modified
+    agent = source.user_agent or str(session.headers.get("User-Agent") or user_agent(None))
+    return _Request(
+        headers=headers,
+        conditional=conditional,
+        secrets=tuple(sorted(set(secrets), key=len, reverse=True)),
+        user_agent=agent,
+    )
+
+
+_BAD_HEADER_VALUE = re.compile(r"[\r\n\x00]")
+
+
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with every secret replaced by ``***``."""
+    for secret in secrets:
+        text = text.replace(secret, "***").replace(repr(secret)[1:-1], "***")
+    return text
+
+
+class _Retry(Exception):
+    """One attempt failed in a way that another attempt may fix."""
+
+    def __init__(self, error: FetchError, *, url: str, wait: float | None = None):
+        self.error = error
+        self.url = url
+        self.wait = wait  # from Retry-After; None: use the backoff
 
 
 def _fetch_http(
@@ -126,68 +205,135 @@ def _fetch_http(
     session: requests.Session,
     validators: Validators,
     env: Mapping[str, str],
-    sleep: Callable[[float], None],
+    gate: HostGate,
+    robots: RobotsCache | None,
 ) -> Page:
-    headers = _headers(source, validators, env)
-    timeout = (source.timeout.connect, source.timeout.read)
+    request = _request(source, session, validators, env)
     attempts = source.retries + 1
     for attempt in range(1, attempts + 1):
         try:
-            response = session.get(
-                source.url, headers=headers, timeout=timeout, stream=True, allow_redirects=True
-            )
-        except requests.TooManyRedirects as exc:
-            raise FetchError(
-                source.url, f"more than {MAX_REDIRECTS} redirects (a redirect loop?)"
-            ) from exc
-        except (requests.ConnectionError, requests.Timeout) as exc:
+            return _attempt(source, session=session, request=request, gate=gate, robots=robots)
+        except _Retry as retry:
             if attempt == attempts:
-                raise FetchError(source.url, _network_reason(exc, attempts)) from exc
-            delay = _backoff(attempt)
-            log.info("%s: %s; retrying in %.1fs", source.id, type(exc).__name__, delay)
-            sleep(delay)
-            continue
-        except requests.RequestException as exc:
-            raise FetchError(source.url, f"request failed: {exc}") from exc
-        with response:
-            if response.status_code in RETRY_STATUSES and attempt < attempts:
-                delay = _retry_after(response) or _backoff(attempt)
-                log.info("%s: HTTP %d; retrying in %.1fs", source.id, response.status_code, delay)
-                sleep(delay)
-                continue
-            return _page(source, response)
+                if retry.wait is not None:  # the other sources on this host wait as told
+                    gate.defer(retry.url, retry.wait)
+                raise retry.error from None
+            delay = retry.wait if retry.wait is not None else _backoff(attempt)
+            log.info("%s: %s; retrying in %.1fs", source.id, retry.error.reason, delay)
+            gate.defer(retry.url, delay)  # every source on this host waits, not only this one
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _page(source: Source, response: requests.Response) -> Page:
-    moved = None
-    for hop in response.history:
-        if hop.status_code in (301, 308):
-            moved = response.url
-    if response.status_code == 304:
-        return Page(url=response.url, text="", status=304, permanent_redirect=moved)
-    if response.status_code >= 400:
+def _attempt(
+    source: Source,
+    *,
+    session: requests.Session,
+    request: _Request,
+    gate: HostGate,
+    robots: RobotsCache | None,
+) -> Page:
+    """One attempt: the request and the redirects it leads to, each through the gate."""
+    timeout = (source.timeout.connect, source.timeout.read)
+    url = source.url
+    visited = [url]
+    moved: str | None = None
+    permanent = True  # every hop so far was 301/308
+    for _hop in range(MAX_REDIRECTS + 1):
+        if robots is not None and not robots.allowed(
+            url, user_agent=request.user_agent, timeout=timeout, min_delay=source.min_delay
+        ):
+            raise FetchError(
+                source.url,
+                f"robots.txt of {host_key(url)} disallows {url} for this user agent; ask the "
+                "site for a feed, or set 'respect_robots: false' only with the site's permission",
+            )
+        delay = source.min_delay
+        if robots is not None:
+            delay = max(delay, robots.crawl_delay(url, user_agent=request.user_agent) or 0.0)
+        same_host = host_key(url) == host_key(source.url)
+        # the source's own headers (tokens, cookies) go only to the source's own host
+        headers = {
+            **(request.headers if same_host else {}),
+            **request.conditional,
+            "User-Agent": request.user_agent,
+        }
+        with gate.slot(url, min_delay=delay):
+            try:
+                response = session.get(
+                    url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise _Retry(FetchError(source.url, _network_reason(exc, url)), url=url) from None
+            except requests.RequestException as exc:
+                reason = redact(f"request failed: {type(exc).__name__}: {exc}", request.secrets)
+                raise FetchError(source.url, reason) from None
+            with response:
+                target = session.get_redirect_target(response)
+                if target is None:
+                    return _page(source, response, url=url, moved=moved, request=request)
+                status = response.status_code
+        target = urljoin(url, target)
+        if urlsplit(target).scheme not in ("http", "https"):
+            raise FetchError(source.url, f"{url} redirects to {target}, which is not http(s)")
+        if status in (301, 308) and permanent:
+            moved = target
+        else:
+            permanent = False
+        if target in visited:
+            chain = " -> ".join([*visited[visited.index(target) :], target])
+            raise FetchError(source.url, f"redirect loop: {chain}; check 'url' in a browser")
+        visited.append(target)
+        url = target
+    raise FetchError(
+        source.url,
+        f"more than {MAX_REDIRECTS} redirects ({' -> '.join(visited)}); "
+        "set 'url' to the final address",
+    )
+
+
+def _page(
+    source: Source, response: requests.Response, *, url: str, moved: str | None, request: _Request
+) -> Page:
+    status = response.status_code
+    if status in RETRY_STATUSES:
+        wait = _retry_after(response)
+        reason = f"HTTP {status} {response.reason or ''}".rstrip()
+        if wait is not None and wait > MAX_RETRY_AFTER:
+            raise FetchError(
+                source.url,
+                f"{reason}; the server asks us to wait {wait:.0f}s before trying again, "
+                "the next run will",
+                status=status,
+            )
+        raise _Retry(
+            FetchError(source.url, reason + _status_hint(status), status=status),
+            url=url,
+            wait=wait,
+        )
+    if status == 304:
+        return Page(url=url, text="", status=304, permanent_redirect=moved)
+    if status >= 400:
         raise FetchError(
             source.url,
-            f"HTTP {response.status_code} {response.reason or ''}".rstrip()
-            + _status_hint(response.status_code),
-            status=response.status_code,
+            f"HTTP {status} {response.reason or ''}".rstrip() + _status_hint(status),
+            status=status,
         )
     content_type = response.headers.get("Content-Type", "")
     mime = content_type.split(";")[0].strip().lower()
-    if mime and not mime.startswith(ACCEPTED_TYPES):
+    if mime and mime not in ACCEPTED_TYPES and not mime.endswith("+xml"):
         raise FetchError(
             source.url,
-            f"the server sent {mime!r}, not an HTML or text page; check that 'url' is the "
-            "newsroom page itself",
-            status=response.status_code,
+            f"the server sent {mime!r}, not an HTML, text or XML page; check that 'url' is "
+            "the newsroom page itself",
+            status=status,
         )
-    data = _read_capped(source, response)
-    text, _ = decode(data, http_charset=response.encoding if "charset" in content_type else None)
+    data = _read_capped(source, response, request)
+    charset = _http_charset(content_type)
+    text, _ = decode(data, http_charset=charset)
     return Page(
-        url=response.url,
+        url=url,
         text=text,
-        status=response.status_code,
+        status=status,
         etag=response.headers.get("ETag"),
         last_modified=response.headers.get("Last-Modified"),
         content_type=mime or None,
@@ -195,21 +341,35 @@ def _page(source: Source, response: requests.Response) -> Page:
     )
 
 
-def _read_capped(source: Source, response: requests.Response) -> bytes:
+def _http_charset(content_type: str) -> str | None:
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
+
+
+def _read_capped(source: Source, response: requests.Response, request: _Request) -> bytes:
+    """The (decompressed) body, or a :class:`FetchError` as soon as it passes ``max_bytes``."""
+    too_big = FetchError(
+        source.url,
+        f"the page is larger than max_bytes ({source.max_bytes} bytes); "
+        "raise max_bytes for this source if it is really that big",
+    )
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > source.max_bytes:
+        raise too_big
     chunks: list[bytes] = []
     size = 0
     try:
         for chunk in response.iter_content(chunk_size=64 * 1024):
             size += len(chunk)
             if size > source.max_bytes:
-                raise FetchError(
-                    source.url,
-                    f"the page is larger than max_bytes ({source.max_bytes} bytes); "
-                    "raise max_bytes for this source if it is really that big",
-                )
+                raise too_big
             chunks.append(chunk)
     except requests.RequestException as exc:
-        raise FetchError(source.url, f"the connection broke while reading: {exc}") from exc
+        reason = redact(f"the connection broke while reading: {exc}", request.secrets)
+        raise FetchError(source.url, reason) from None
     return b"".join(chunks)
 
 
@@ -229,14 +389,14 @@ def _retry_after(response: requests.Response) -> float | None:
         except (TypeError, ValueError):
             return None
         seconds = when.timestamp() - time.time()
-    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+    return max(0.0, seconds)
 
 
-def _network_reason(exc: Exception, attempts: int) -> str:
+def _network_reason(exc: Exception, url: str) -> str:
     kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
     return (
-        f"{kind} after {attempts} attempt(s) ({type(exc).__name__}); check the URL and "
-        "your network, or raise 'timeout' for a slow site"
+        f"{kind} ({type(exc).__name__}) on {url}; check the URL and your network, "
+        "or raise 'timeout' for a slow site"
     )
 
 

@@ -10,14 +10,17 @@
     | write_feed        (atomic replace, only when bytes changed) write.write_if_changed
 
 The edges are passed in: ``session`` (network), ``store`` and ``out_dir`` (disk) and
-``now`` (clock). A failing source is reported and never stops the others; its feed files
+``now`` (clock). Sources run concurrently across hosts (``workers``), one request at a
+time per host (:class:`~publisher.hosts.HostGate`); the report keeps the given order.
+A failing source is reported and never stops the others; its feed files
 are left exactly as they were.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,8 +32,10 @@ from .decide import MergePlan, layout_problem, plan_merge
 from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
 from .extract import extract_entries, link_base
 from .fetch import Validators, fetch_page
+from .hosts import HostGate, host_key
 from .normalise import normalise_entries
 from .render import render_feeds
+from .robots import RobotsCache
 from .store import Store
 from .write import write_if_changed
 
@@ -96,19 +101,70 @@ def run_once(
     now: datetime,
     out_dir: Path | None = None,
     on_report: Callable[[SourceReport], None] | None = None,
+    workers: int | None = None,
+    gate: HostGate | None = None,
+    robots: RobotsCache | None = None,
 ) -> RunReport:
-    """Process every source once and return what happened to each."""
+    """Process every source once and return what happened to each, in the given order.
+
+    Up to ``workers`` (default ``site.workers``) sources are processed at once, each in a
+    worker thread from fetch to write; the shared ``gate`` keeps requests to one host one
+    at a time and ``min_delay`` apart, and ``robots`` fetches each host's robots.txt once.
+    The store serialises its own writes. ``on_report`` is called in the given order.
+    """
     now = now.replace(microsecond=0)
     out = out_dir if out_dir is not None else site.output
-    reports = []
-    for source in sources:
-        report = process_source(
-            source, site=site, session=session, store=store, now=now, out_dir=out
-        )
-        if on_report is not None:
-            on_report(report)
-        reports.append(report)
-    return RunReport(sources=tuple(reports))
+    todo = tuple(sources)
+    gate = gate if gate is not None else HostGate()
+    robots = robots if robots is not None else RobotsCache(session=session, gate=gate)
+
+    def one(source: Source) -> SourceReport:
+        return process_source(
+            source, site=site, session=session, store=store, now=now, out_dir=out,
+            gate=gate, robots=robots,
+        )  # fmt: skip
+
+    reports: list[SourceReport | None] = [None] * len(todo)
+    emitted = 0
+
+    def done(index: int, report: SourceReport) -> None:
+        nonlocal emitted
+        reports[index] = report
+        while emitted < len(todo) and reports[emitted] is not None:
+            if on_report is not None:
+                on_report(reports[emitted])  # type: ignore[arg-type]
+            emitted += 1
+
+    count = max(1, min(workers or site.workers, len(todo)))
+    order = host_order(todo)
+    if count == 1:
+        for index in order:
+            done(index, one(todo[index]))
+    else:
+        pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="publisher-fetch")
+        try:
+            futures = {pool.submit(one, todo[index]): index for index in order}
+            for future in as_completed(futures):
+                done(futures[future], future.result())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return RunReport(sources=tuple(report for report in reports if report is not None))
+
+
+def host_order(sources: Sequence[Source]) -> list[int]:
+    """Indexes of ``sources`` taking hosts in turn (a1 b1 c1 a2 b2 ...), so that workers
+    are rarely all waiting for the same host. Local files count as a host each."""
+    queues: dict[str, list[int]] = {}
+    for index, source in enumerate(sources):
+        key = f"file:{index}" if source.is_local else host_key(source.url)
+        queues.setdefault(key, []).append(index)
+    order: list[int] = []
+    lanes = list(queues.values())
+    depth = 0
+    while len(order) < len(sources):
+        order.extend(lane[depth] for lane in lanes if depth < len(lane))
+        depth += 1
+    return order
 
 
 def process_source(
@@ -119,10 +175,15 @@ def process_source(
     store: Store,
     now: datetime,
     out_dir: Path,
+    gate: HostGate | None = None,
+    robots: RobotsCache | None = None,
 ) -> SourceReport:
     """Fetch, extract, normalise, store, render and write one source; never raises."""
     try:
-        return _process(source, site=site, session=session, store=store, now=now, out_dir=out_dir)
+        return _process(
+            source, site=site, session=session, store=store, now=now, out_dir=out_dir,
+            gate=gate, robots=robots,
+        )  # fmt: skip
     except PublisherError as exc:
         kind = _kind(exc)
         status = exc.status if isinstance(exc, FetchError) else None
@@ -158,12 +219,17 @@ def _process(
     store: Store,
     now: datetime,
     out_dir: Path,
+    gate: HostGate | None,
+    robots: RobotsCache | None,
 ) -> SourceReport:
     state = store.source_state(source.id)
     paths = feed_paths(out_dir, source)
     have_files = all(path.exists() for path in paths)
     validators = Validators(etag=state.etag, last_modified=state.last_modified)
-    page = fetch_page(source, session=session, validators=validators if have_files else None)
+    page = fetch_page(
+        source, session=session, validators=validators if have_files else None,
+        gate=gate, robots=robots,
+    )  # fmt: skip
     moved = page.permanent_redirect
     if moved:
         log.warning("%s: %s moved permanently to %s; update 'url'", source.id, source.url, moved)

@@ -1,0 +1,139 @@
+"""robots.txt: fetched once per host per run, then asked before every page request.
+
+The file is fetched through the run's session (so with its timeouts) and through the
+run's :class:`~publisher.hosts.HostGate` (so it counts as a request to the host), and
+parsed by :mod:`urllib.robotparser`. What a missing or unreachable file means follows
+RFC 9309 and what crawlers do:
+
+    2xx                      the rules in the file apply
+    4xx (404, 401, 403, ...) no rules: everything is allowed
+    5xx, timeout, no answer  unreachable: allowed (logged), the next run asks again
+
+Only the User-Agent goes with the request: a source's own ``headers`` (tokens, cookies)
+are never sent for robots.txt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+from urllib.robotparser import RobotFileParser
+
+import requests
+
+from .hosts import HostGate, host_key
+
+log = logging.getLogger(__name__)
+
+MAX_ROBOTS_BYTES = 512 * 1024  # RFC 9309: parse at least 500 KiB; ignore the rest
+MAX_CRAWL_DELAY = 30.0  # seconds: a larger Crawl-delay is honoured up to this
+
+
+def robots_url(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Rules:
+    parser: RobotFileParser | None  # None: no rules, everything allowed
+    status: int | None  # HTTP status of robots.txt, None when unreachable
+
+
+class RobotsCache:
+    """The robots.txt rules of each host, fetched at most once per instance (one run).
+
+    Thread-safe: two workers asking about the same host wait for one fetch.
+    """
+
+    def __init__(self, *, session: requests.Session, gate: HostGate):
+        self._session = session
+        self._gate = gate
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._rules: dict[str, _Rules] = {}
+
+    def allowed(
+        self,
+        url: str,
+        *,
+        user_agent: str,
+        timeout: tuple[float, float],
+        min_delay: float = 0.0,
+    ) -> bool:
+        """May ``user_agent`` fetch ``url``? Fetches the host's robots.txt the first time."""
+        rules = self._get(url, user_agent=user_agent, timeout=timeout, min_delay=min_delay)
+        return rules.parser is None or rules.parser.can_fetch(user_agent, url)
+
+    def crawl_delay(self, url: str, *, user_agent: str) -> float | None:
+        """The ``Crawl-delay`` the host asks of ``user_agent``, if its rules are known."""
+        with self._guard:
+            rules = self._rules.get(host_key(url))
+        if rules is None or rules.parser is None:
+            return None
+        delay = rules.parser.crawl_delay(user_agent)
+        if delay is None:
+            return None
+        return min(float(delay), MAX_CRAWL_DELAY)
+
+    def fetched(self) -> dict[str, int | None]:
+        """Each host whose robots.txt was asked for, with the HTTP status (None: unreachable)."""
+        with self._guard:
+            return {key: rules.status for key, rules in self._rules.items()}
+
+    def _get(
+        self, url: str, *, user_agent: str, timeout: tuple[float, float], min_delay: float
+    ) -> _Rules:
+        key = host_key(url)
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._guard:
+                rules = self._rules.get(key)
+            if rules is None:
+                rules = self._fetch(
+                    url, user_agent=user_agent, timeout=timeout, min_delay=min_delay
+                )
+                with self._guard:
+                    self._rules[key] = rules
+        return rules
+
+    def _fetch(
+        self, url: str, *, user_agent: str, timeout: tuple[float, float], min_delay: float
+    ) -> _Rules:
+        location = robots_url(url)
+        try:
+            with self._gate.slot(location, min_delay=min_delay):
+                response = self._session.get(
+                    location, headers={"User-Agent": user_agent}, timeout=timeout, stream=True
+                )
+                with response:
+                    status = response.status_code
+                    body = _read(response) if 200 <= status < 300 else b""
+        except requests.RequestException as exc:
+            log.info("%s unreachable (%s): allowed", location, type(exc).__name__)
+            return _Rules(parser=None, status=None)
+        if status >= 500:
+            log.info("%s answered HTTP %d: allowed for this run", location, status)
+            return _Rules(parser=None, status=status)
+        if status >= 400:
+            log.debug("%s answered HTTP %d: no rules, allowed", location, status)
+            return _Rules(parser=None, status=status)
+        if not 200 <= status < 300:  # a 1xx or 3xx that was not followed
+            return _Rules(parser=None, status=status)
+        parser = RobotFileParser(location)
+        parser.parse(body.decode("utf-8", errors="replace").splitlines())
+        return _Rules(parser=parser, status=status)
+
+
+def _read(response: requests.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= MAX_ROBOTS_BYTES:
+            break
+    return b"".join(chunks)[:MAX_ROBOTS_BYTES]
