@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
 
@@ -40,6 +42,7 @@ def robots_url(url: str) -> str:
 class _Rules:
     parser: RobotFileParser | None  # None: no rules, everything allowed
     status: int | None  # HTTP status of robots.txt, None when unreachable
+    fetched_at: float = 0.0  # the cache's clock when it was fetched
 
 
 class RobotsCache:
@@ -48,9 +51,20 @@ class RobotsCache:
     Thread-safe: two workers asking about the same host wait for one fetch.
     """
 
-    def __init__(self, *, session: requests.Session, gate: HostGate):
+    def __init__(
+        self,
+        *,
+        session: requests.Session,
+        gate: HostGate,
+        max_age: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        """``max_age`` (seconds) makes a long-lived cache (the scheduler's) ask again
+        after that long; None keeps the rules for the life of the instance (one run)."""
         self._session = session
         self._gate = gate
+        self._max_age = max_age
+        self._clock = clock
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._rules: dict[str, _Rules] = {}
@@ -92,9 +106,15 @@ class RobotsCache:
         with lock:
             with self._guard:
                 rules = self._rules.get(key)
-            if rules is None:
-                rules = self._fetch(
-                    url, user_agent=user_agent, timeout=timeout, min_delay=min_delay
+            stale = (
+                rules is not None
+                and self._max_age is not None
+                and self._clock() - rules.fetched_at > self._max_age
+            )
+            if rules is None or stale:
+                rules = replace(
+                    self._fetch(url, user_agent=user_agent, timeout=timeout, min_delay=min_delay),
+                    fetched_at=self._clock(),
                 )
                 with self._guard:
                     self._rules[key] = rules

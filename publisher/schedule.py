@@ -4,7 +4,7 @@
     | Timing.of(source)                   triggers: every 30m | cron "*/15 * * * *" + jitter
     | APScheduler 3 BackgroundScheduler   one job per source: max_instances=1, coalesce,
     |                                     misfire grace time
-    | HostGate                            one job per host at a time, min_delay between them
+    | hosts.HostGate (shared by all jobs) one request per host at a time, min_delay apart
     | pipeline.run_once((source,), ...)   the same pipeline as `publisher run`, nothing else
 
 The scheduler never fetches, stores or writes anything itself: each job calls
@@ -17,25 +17,24 @@ within a bounded wait, and the caller closes the store.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
 from .config import Config, Source, load_config
 from .errors import ConfigError
+from .hosts import HostGate
 from .pipeline import SourceReport, run_once
+from .robots import RobotsCache
 from .store import Store
 from .triggers import Timing, cron_trigger, jitter_seconds
 
@@ -44,6 +43,7 @@ log = logging.getLogger(__name__)
 MISFIRE_GRACE = 300  # seconds: a run later than this (host asleep, long job) is skipped
 STOP_TIMEOUT = 30.0  # seconds the jobs in flight get to finish after SIGTERM
 POLL = 5.0  # seconds between two looks at sources.yaml
+ROBOTS_MAX_AGE = 3600.0  # seconds a host's robots.txt is trusted before the next job asks again
 
 
 def _utcnow() -> datetime:
@@ -69,44 +69,6 @@ def describe(report: SourceReport) -> str:
     return f"{report.outcome}: {report.found} found, {report.new} new, {report.changed} updated" + (
         f", {len(report.warnings)} warning(s)" if report.warnings else ""
     )
-
-
-class HostGate:
-    """Politeness across jobs: one job at a time per host, ``min_delay`` between two.
-
-    Local files have no host and pass straight through. ``stopping`` cuts a wait short.
-    """
-
-    def __init__(self, *, monotonic: Callable[[], float] = time.monotonic):
-        self._monotonic = monotonic
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-        self._last: dict[str, float] = {}
-
-    @contextmanager
-    def turn(self, source: Source, stopping: threading.Event) -> Iterator[bool]:
-        """Yields True when the job may go on, False when the scheduler is stopping."""
-        host = None if source.is_local else urlsplit(source.url).hostname
-        if host is None:
-            yield not stopping.is_set()
-            return
-        with self._guard:
-            lock = self._locks.setdefault(host, threading.Lock())
-        while not lock.acquire(timeout=0.2):
-            if stopping.is_set():
-                yield False
-                return
-        try:
-            delay = self._last.get(host, -math.inf) + source.min_delay - self._monotonic()
-            if stopping.is_set() or (delay > 0 and stopping.wait(delay)):
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                self._last[host] = self._monotonic()
-        finally:
-            lock.release()
 
 
 class Scheduler:
@@ -135,7 +97,8 @@ class Scheduler:
         self._state = threading.Condition()
         self._running = 0
         self._stopping = threading.Event()
-        self._gate = HostGate()
+        self._gate = HostGate()  # the fetch layer's per-host rule, shared by every job
+        self._robots = RobotsCache(session=session, gate=self._gate, max_age=ROBOTS_MAX_AGE)
         self._signature = _signature(config.path)
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -232,18 +195,16 @@ class Scheduler:
                 return
             self._running += 1
         try:
-            with self._gate.turn(source, self._stopping) as go:
-                if not go:
-                    log.info("%s: skipped, the scheduler is stopping", source_id)
-                    return
-                report = run_once(
-                    (source,),
-                    site=site,
-                    session=self._session,
-                    store=self._store,
-                    now=self._clock(),
-                    out_dir=site.output,
-                ).sources[0]
+            report = run_once(
+                (source,),
+                site=site,
+                session=self._session,
+                store=self._store,
+                now=self._clock(),
+                out_dir=site.output,
+                gate=self._gate,
+                robots=self._robots,
+            ).sources[0]
             job = self._scheduler.get_job(source_id)
             after = _when(job.next_run_time if job else None)
             # the fields also go into --log-format json lines, for log collectors

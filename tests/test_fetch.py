@@ -530,3 +530,14 @@ def test_redact_hides_plain_and_escaped_forms():
 
     text = "bad value 'tok\\r\\nX' and tok\r\nX"
     assert redact(text, ("tok\r\nX",)) == "bad value '***' and ***"
+
+
+def test_a_long_lived_robots_cache_asks_again_after_max_age():
+    server = LocalServer(routes={"/robots.txt": Reply(status=404)})
+    now = [0.0]
+    with serving(server), make_session() as session:
+        cache = RobotsCache(session=session, gate=HostGate(), max_age=60, clock=lambda: now[0])
+        for moment in (0.0, 30.0, 61.0, 100.0):
+            now[0] = moment
+            assert cache.allowed(server.url("/a"), user_agent="t", timeout=(2, 2))
+    assert server.paths() == ["/robots.txt", "/robots.txt"]  # at 0 and at 61

@@ -6,7 +6,6 @@ import json
 import logging
 import signal
 import subprocess
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,10 +15,11 @@ import pytest
 
 from publisher.config import load_config
 from publisher.fetch import make_session
-from publisher.schedule import HostGate, Scheduler, make_trigger
+from publisher.schedule import Scheduler, make_trigger
 from publisher.store import Store
 from publisher.triggers import Timing
 
+from .localserver import LocalServer, Overlap, Reply, serving
 from .ops_support import SlowPage, publisher, stop, text_source, wait_for, write_config
 
 
@@ -39,40 +39,43 @@ def test_make_trigger_interval_and_cron():
     assert "day_of_week='mon,tue,wed,thu,fri'" in repr(cron)
 
 
-def test_host_gate_one_at_a_time_with_min_delay(tmp_path: Path):
-    """Two jobs for one host never overlap, and the second starts min_delay after the first."""
-    source = _source(tmp_path, "https://news.example.org/a", min_delay=0.3)
-    gate = HostGate()
-    stopping = threading.Event()
-    spans: list[tuple[float, float]] = []
-
-    def job() -> None:
-        with gate.turn(source, stopping) as go:
-            assert go
-            start = time.monotonic()
-            time.sleep(0.1)
-            spans.append((start, time.monotonic()))
-
-    threads = [threading.Thread(target=job) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
-    (_, first_end), (second_start, _) = sorted(spans)
-    assert second_start >= first_end + 0.29
-
-
-def test_host_gate_gives_up_when_stopping(tmp_path: Path):
-    source = _source(tmp_path, "https://news.example.org/a", min_delay=30)
-    gate = HostGate()
-    stopping = threading.Event()
-    with gate.turn(source, stopping) as go:
-        assert go
-    threading.Timer(0.1, stopping.set).start()
-    started = time.monotonic()
-    with gate.turn(source, stopping) as go:  # would wait 30 s for min_delay
-        assert not go
-    assert time.monotonic() - started < 5
+def test_jobs_share_the_fetch_layers_per_host_rule(tmp_path: Path):
+    """Two sources on one host fire together: the server never sees them overlap."""
+    bulletin = ("News\n\nMarch 7, 2016 \u2022 Report\n\nA title\n\nA summary.\n").encode()
+    overlap = Overlap()
+    server = LocalServer(
+        routes={path: Reply(body=bulletin, headers=(("Content-Type", "text/plain"),))
+                for path in ("/a.txt", "/b.txt")},
+        latency=0.2,
+        overlap=overlap,
+    )  # fmt: skip
+    with serving(server):
+        path = write_config(
+            tmp_path,
+            text_source("a", server.url("/a.txt"), min_delay="0.3")
+            + text_source("b", server.url("/b.txt"), min_delay="0.3"),
+            defaults="  every: 1h\n  jitter: 0\n",
+        )
+        config = load_config(path)
+        with Store(config.site.state) as store, make_session() as session:
+            scheduler = Scheduler(config, store=store, session=session, initial_run=True)
+            scheduler.start()
+            try:
+                wait_for(
+                    lambda: all((tmp_path / f"feeds/{i}.atom").exists() for i in "ab"),
+                    timeout=20,
+                    what="both feeds",
+                )
+            finally:
+                assert scheduler.stop(timeout=10)
+        pages = sorted(
+            (seen for seen in server.seen if seen.path != "/robots.txt"), key=lambda x: x.start
+        )
+        robots = [seen for seen in server.seen if seen.path == "/robots.txt"]
+    assert [seen.path for seen in pages] in (["/a.txt", "/b.txt"], ["/b.txt", "/a.txt"])
+    assert overlap.max_per_host[server.port] == 1
+    assert len(robots) == 1  # one robots.txt for the host, shared by the jobs
+    assert pages[1].start >= pages[0].end + 0.29  # min_delay between the two jobs' requests
 
 
 def test_reload_keeps_running_list_on_invalid_file(
