@@ -139,11 +139,7 @@ def source_status(config: Config, state: SourceState, *, enabled: bool) -> dict[
     source = config.source(state.id)
     if not enabled:
         label = "disabled"
-    elif (
-        state.failures
-        and state.error_kind in ("layout", "extract")
-        and (state.failures >= source.broken_after)
-    ):
+    elif state.layout_failures >= source.broken_after:  # that many runs without entries
         label = "broken"
     elif state.failures:
         label = "failing"
