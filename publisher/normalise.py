@@ -147,13 +147,13 @@ def canonical_link(link: str) -> str:
         return text
     query = _canonical_query(parts.query)
     suffix = f"?{query}" if query else ""
-    if not parts.netloc:  # mailto:, urn:, a relative link: no host to canonicalise
+    host = _canonical_host(host)
+    if not host:  # mailto:, urn:, a relative link: no host to canonicalise
         path = _canonical_path(parts.path)
         if path.startswith("//"):
             path = "/" + path.lstrip("/")  # would read back as a host
         scheme = f"{parts.scheme}:" if parts.scheme else ""
         return f"{scheme}{path}{suffix}"
-    host = _canonical_host(host)
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port not in (80, 443):
         netloc += f":{port}"
@@ -161,6 +161,7 @@ def canonical_link(link: str) -> str:
 
 
 def _canonical_host(host: str) -> str:
+    host = host.rstrip(".")
     if not host.isascii():
         with contextlib.suppress(UnicodeError):  # not a valid international name: keep it
             host = host.encode("idna").decode("ascii")
@@ -195,7 +196,7 @@ def _canonical_query(query: str) -> str:
         for key, value in parse_qsl(query, keep_blank_values=True)
         if not _is_tracking(key)
     )
-    return urlencode(params)
+    return urlencode(params, errors="replace")
 
 
 def entry_id(*, source_id: str, link: str | None, title: str, date_key: str | None) -> str:

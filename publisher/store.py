@@ -308,8 +308,9 @@ class Store:
 def sql_statements(script: str) -> Iterator[str]:
     """The statements of an SQL script, one at a time (``execute`` takes only one)."""
     statement = ""
-    for piece in script.split(";"):
-        statement += piece + ";"
+    pieces = script.split(";")
+    for number, piece in enumerate(pieces):
+        statement += piece if number == len(pieces) - 1 else piece + ";"
         if sqlite3.complete_statement(statement):
             if statement.strip(" \t\n;"):
                 yield statement.strip()
