@@ -40,14 +40,13 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
+from reader import make_reader
 from static_server import StaticServer
 
 from publisher.config import Config, load_config
 from publisher.fetch import make_session
 from publisher.pipeline import RunReport, run_once
 from publisher.store import Store
-
-reader_module = pytest.importorskip("reader")
 
 pytestmark = pytest.mark.slow
 
@@ -444,7 +443,7 @@ def _title_key(title: str) -> str:
 
 
 def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
-    reader = reader_module.make_reader(str(world.root / "reader.sqlite"))
+    reader = make_reader(str(world.root / "reader.sqlite"))
     reader.add_feed(world.atom_url)
     reader.add_feed(world.rss_url)
     r2e = Rss2Email(world.root, {"newsroom-atom": world.atom_url, "newsroom-rss": world.rss_url})
