@@ -500,6 +500,9 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
                 assert result.error is None, (where, result.url, result.error)
                 counted = result.updated_feed.new if result.updated_feed else 0
                 assert counted == len(rnd.new), (where, result.url, result.value)
+                if rnd.changed:  # the edit reached the reader as a modification
+                    assert result.updated_feed is not None
+                    assert result.updated_feed.modified >= len(rnd.changed), result.value
             for url in feed_urls:
                 unread = [entry for entry in reader.get_entries(feed=url, read=False)]
                 assert sorted(_title_key(e.title) for e in unread) == sorted(rnd.new), (where, url)
@@ -528,6 +531,13 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
                 )
                 assert atom_entry.updated == now  # the time the change was seen
                 assert atom_entry.published == datetime(2026, 10, 4, 23, 0, tzinfo=UTC)
+                link_only = next(
+                    e
+                    for e in reader.get_entries(feed=world.atom_url)
+                    if _title_key(e.title) == "E4"
+                )
+                # a scheme change is not a content change: updated stays the page date
+                assert link_only.updated == datetime(2026, 10, 6, 23, 0, tzinfo=UTC)
             for url in feed_urls:  # an undated entry keeps its first-seen date
                 for entry in reader.get_entries(feed=url):
                     if _title_key(entry.title) == "E10":
