@@ -175,7 +175,12 @@ def _process(
         )  # fmt: skip
         # Repair: a run killed after its store commit left files older than the store, and
         # the page now answers 304. Rendering is cheap and unchanged bytes are not written.
-        written = _publish(source, site=site, store=store, now=now, paths=paths)
+        # (Never from an empty store: a server answering 304 blindly must not empty a feed.)
+        written = (
+            _publish(source, site=site, store=store, now=now, paths=paths)
+            if state.entries_stored
+            else ()
+        )
         return SourceReport(
             source_id=source.id, ok=True, not_modified=True, files_written=written,
             moved_to=moved,

@@ -364,3 +364,19 @@ def test_an_older_feed_file_is_repaired_on_304(tmp_path: Path) -> None:
         assert publisher_run(config_path).returncode == 0
         assert feed_files(tmp_path) == fresh
         assert_files_match_store(config)
+
+
+def test_a_blind_304_never_empties_a_feed(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    with StaticServer({"/page.html": site / "page.html"}) as server:
+        config_path = write_project(tmp_path, http_base=server.base)
+        (site / "page.html").write_text(page(0, 0), encoding="utf-8")
+        assert publisher_run(config_path).returncode == 0
+        before = feed_files(tmp_path)
+        for name in ("state.db", "state.db-wal", "state.db-shm"):  # the store is lost
+            (tmp_path / "state" / name).unlink(missing_ok=True)
+        server.blind_304 = True
+        assert publisher_run(config_path).returncode == 0
+        assert [hit.status for hit in server.take_hits()][-1] == 304
+        assert feed_files(tmp_path) == before
