@@ -471,6 +471,8 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
             if rnd.page is None:
                 assert page_statuses == [304], (where, page_statuses)
                 assert report.not_modified
+            else:
+                assert page_statuses == [200], (where, page_statuses)
             after = _snapshot(world.feeds)
             if rnd.unchanged:
                 assert after == before, f"{where}: a file was rewritten"
