@@ -327,11 +327,7 @@ def source_status(
     due = due_at(timing, last_success=state.last_success, last_attempt=state.last_attempt)
     if not enabled:
         label = "disabled"
-    elif (
-        state.failures
-        and state.error_kind in ("layout", "extract")
-        and (state.failures >= source.broken_after)
-    ):
+    elif state.layout_failures >= source.broken_after:  # that many runs without entries
         label = "broken"
     elif state.failures:
         label = "failing"

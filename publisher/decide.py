@@ -9,6 +9,8 @@ from datetime import datetime
 
 from .model import Entry, StoredEntry
 
+LAYOUT_CHANGED = "no entries found: the page layout may have changed"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MergePlan:
@@ -93,8 +95,8 @@ def layout_problem(found: int, usual: int | None, *, ratio: float) -> str | None
         return None
     if found == 0:
         return (
-            f"no entries found (the last good run had {usual}): the page layout may have "
-            "changed; check the selectors. The feed was left as it was."
+            f"{LAYOUT_CHANGED} (the last good run had {usual} entries); check the "
+            "selectors, or whether the page is an error page. The feed was left as it was."
         )
     floor = math.ceil(usual * ratio)
     if found < floor:

@@ -10,6 +10,7 @@ fingerprint       what counts as a change of an entry
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import logging
@@ -19,7 +20,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
 
@@ -128,24 +129,74 @@ def clean_link(link: str, *, base_url: str) -> str | None:
 def canonical_link(link: str) -> str:
     """The form two links that mean the same page share: the key an entry id is made of.
 
-    Lower-case host without ``www.`` and default ports, no scheme (http and https are
-    the same page), no fragment, no tracking parameters, remaining parameters sorted.
-    Idempotent.
+    Lower-case host without ``www.``, trailing dot and default ports; no scheme (http and
+    https are the same page); no user info, no fragment, no tracking parameters; the
+    remaining parameters sorted; percent escapes in the path in one form (upper-case hex,
+    unreserved characters decoded, non-ASCII encoded). Idempotent, and it never raises: a
+    link it cannot parse is its own key.
+
+    Changing this function changes the id of every stored entry: entries would be shown
+    as new again. Do it only with a store migration that rewrites the ids.
     """
-    parts = urlsplit(link.strip())
-    host = (parts.hostname or "").lower()
-    if host.startswith("www."):
+    text = link.strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return text
+    query = _canonical_query(parts.query)
+    suffix = f"?{query}" if query else ""
+    host = _canonical_host(host)
+    if not host:  # mailto:, urn:, a relative link: no host to canonicalise
+        path = _canonical_path(parts.path)
+        if path.startswith("//"):
+            path = "/" + path.lstrip("/")  # would read back as a host
+        scheme = f"{parts.scheme}:" if parts.scheme else ""
+        return f"{scheme}{path}{suffix}"
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port not in (80, 443):
+        netloc += f":{port}"
+    return f"//{netloc}{_canonical_path(parts.path) or '/'}{suffix}"
+
+
+def _canonical_host(host: str) -> str:
+    host = host.rstrip(".")
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):  # not a valid international name: keep it
+            host = host.encode("idna").decode("ascii")
+    host = host.lower().rstrip(".")
+    while host.startswith("www."):
         host = host[4:]
-    port = parts.port if parts.port not in (None, 80, 443) else None
-    netloc = f"{host}:{port}" if port else host
+    return host
+
+
+_PERCENT = re.compile("%([0-9A-Fa-f]{2})")
+_LONE_PERCENT = re.compile("%(?![0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+def _canonical_path(path: str) -> str:
+    """One spelling per path (RFC 3986 section 6.2.2): ``/caf%c3%a9`` == ``/café``."""
+    path = _LONE_PERCENT.sub("%25", path)
+    path = quote(path, safe=_PATH_SAFE, errors="replace")
+
+    def fix(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+    return _PERCENT.sub(fix, path)
+
+
+def _canonical_query(query: str) -> str:
+    """Tracking parameters gone, the others decoded, sorted and encoded one way."""
     params = sorted(
         (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        for key, value in parse_qsl(query, keep_blank_values=True)
         if not _is_tracking(key)
     )
-    path = parts.path or "/"
-    query = urlencode(params)
-    return f"//{netloc}{path}" + (f"?{query}" if query else "")
+    return urlencode(params, errors="replace")
 
 
 def entry_id(*, source_id: str, link: str | None, title: str, date_key: str | None) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 import requests
 
 from .config import Config, Site, Source
-from .decide import MergePlan, layout_problem, plan_merge
+from .decide import LAYOUT_CHANGED, MergePlan, layout_problem, plan_merge
 from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
 from .extract import extract_entries, link_base
 from .fetch import Validators, fetch_page
@@ -239,14 +239,28 @@ def _process(
             source.id, None, now=now, status=304, etag=state.etag,
             last_modified=state.last_modified, entries_seen=None,
         )  # fmt: skip
-        return SourceReport(source_id=source.id, ok=True, not_modified=True, moved_to=moved)
+        # Repair: a run killed after its store commit left files older than the store, and
+        # the page now answers 304. Rendering is cheap and unchanged bytes are not written.
+        # (Never from an empty store: a server answering 304 blindly must not empty a feed.)
+        written = (
+            _publish(source, site=site, store=store, now=now, paths=paths)
+            if state.entries_stored
+            else ()
+        )
+        return SourceReport(
+            source_id=source.id, ok=True, not_modified=True, files_written=written,
+            moved_to=moved,
+        )  # fmt: skip
 
     usual = state.entries_seen
     try:
         raws = extract_entries(page, source)
     except ExtractError as exc:
         if usual:
-            raise LayoutChangedError(f"{exc} The last good run had {usual} entries.") from exc
+            lead = "" if LAYOUT_CHANGED in str(exc) else f"{LAYOUT_CHANGED}: "
+            raise LayoutChangedError(
+                f"{lead}{exc} The last good run had {usual} entries; the feed was left as it was."
+            ) from exc
         raise
     normalised = normalise_entries(raws, source=source, page_url=link_base(page, source), now=now)
     for warning in normalised.warnings:
@@ -270,15 +284,7 @@ def _process(
         last_modified=page.last_modified, entries_seen=len(entries),
     )  # fmt: skip
 
-    feed = store.feed_entries(
-        source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
-    )
-    files = render_feeds(source, site, feed, fallback_updated=state.newest or now)
-    written = tuple(
-        str(path)
-        for path, data in zip(paths, (files.atom, files.rss), strict=True)
-        if write_if_changed(path, data)
-    )
+    written = _publish(source, site=site, store=store, now=now, paths=paths)
     return SourceReport(
         source_id=source.id,
         ok=True,
@@ -288,4 +294,21 @@ def _process(
         files_written=written,
         warnings=normalised.warnings,
         moved_to=moved,
+    )
+
+
+def _publish(
+    source: Source, *, site: Site, store: Store, now: datetime, paths: tuple[Path, Path]
+) -> tuple[str, ...]:
+    """Render the feeds from what the store holds now; write the files whose bytes differ."""
+    feed = store.feed_entries(
+        source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
+    )
+    # Dates a feed whose entries all aged out: from the store, never from the clock.
+    fallback = store.source_state(source.id).newest or now
+    files = render_feeds(source, site, feed, fallback_updated=fallback)
+    return tuple(
+        str(path)
+        for path, data in zip(paths, (files.atom, files.rss), strict=True)
+        if write_if_changed(path, data)
     )

@@ -51,13 +51,28 @@ _V1 = """
         );
 """
 
+# The entry's picture, published as media:content for mail digests and readers.
+_V2 = """
+        ALTER TABLE entries ADD COLUMN image TEXT;
+"""
+
+# Consecutive runs that found no usable entries (layout / extract failures): the
+# "broken" count. Fetch failures neither add to it nor reset it; a success resets it.
+_V3 = """
+        ALTER TABLE sources ADD COLUMN layout_failures INTEGER NOT NULL DEFAULT 0;
+"""
+
 # Each migration is the SQL that takes the schema from version i to i + 1.
 # Append, never edit: stores in the field are at every one of these versions.
 MIGRATIONS: tuple[str, ...] = (
     _V1,
-    "ALTER TABLE entries ADD COLUMN image TEXT",  # 2: media:content for mail digests
+    _V2,
+    _V3,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Failure kinds that mean "the page answered, but without usable entries".
+LAYOUT_KINDS = frozenset({"layout", "extract"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +89,7 @@ class SourceState:
     last_error: str | None = None
     error_kind: str | None = None
     entries_seen: int | None = None
+    layout_failures: int = 0  # consecutive runs without usable entries
     entries_stored: int = 0
     newest: datetime | None = None
 
@@ -133,23 +149,22 @@ class Store:
                 self._db.execute("COMMIT")
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: the state store has schema version {version}, newer than this "
-                f"publisher understands ({SCHEMA_VERSION}); upgrade publisher"
-            )
-        for number in range(version, SCHEMA_VERSION):
-            with self._lock:
-                try:
-                    self._db.executescript(
-                        f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; "
-                        f"PRAGMA user_version = {number + 1}; COMMIT;"
-                    )
-                except BaseException:
-                    if self._db.in_transaction:
-                        self._db.execute("ROLLBACK")
-                    raise
+        """Apply the missing migrations in one transaction.
+
+        The version is read again inside the transaction, so two processes opening an old
+        store at once migrate it once.
+        """
+        with self._transaction() as db:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: the state store has schema version {version}, newer than "
+                    f"this publisher understands ({SCHEMA_VERSION}); upgrade publisher"
+                )
+            for number in range(version, SCHEMA_VERSION):
+                for statement in sql_statements(MIGRATIONS[number]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
 
     @property
     def schema_version(self) -> int:
@@ -218,6 +233,7 @@ class Store:
             last_error=row["last_error"],
             error_kind=row["error_kind"],
             entries_seen=row["entries_seen"],
+            layout_failures=row["layout_failures"],
             entries_stored=stats[0],
             newest=_dt(stats[1]),
         )
@@ -268,7 +284,7 @@ class Store:
                     etag = excluded.etag, last_modified = excluded.last_modified,
                     last_attempt = excluded.last_attempt, last_success = excluded.last_success,
                     last_status = excluded.last_status, failures = 0, last_error = NULL,
-                    error_kind = NULL,
+                    error_kind = NULL, layout_failures = 0,
                     entries_seen = COALESCE(excluded.entries_seen, sources.entries_seen)
                 """,
                 (source_id, etag, last_modified, _ts(now), _ts(now), status, entries_seen),
@@ -277,20 +293,39 @@ class Store:
     def record_failure(
         self, source_id: str, *, now: datetime, error: str, kind: str, status: int | None = None
     ) -> None:
-        """Count one more consecutive failure; entries and validators stay as they were."""
+        """Count one more consecutive failure; entries and validators stay as they were.
+
+        A failure of a kind in :data:`LAYOUT_KINDS` (the page had no usable entries) also
+        counts towards ``layout_failures``; other kinds leave that count alone.
+        """
         with self._transaction() as db:
             db.execute(
                 """
                 INSERT INTO sources (id, last_attempt, last_status, failures, last_error,
-                    error_kind)
-                VALUES (?, ?, ?, 1, ?, ?)
+                    error_kind, layout_failures)
+                VALUES (?, ?, ?, 1, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
                     last_attempt = excluded.last_attempt, last_status = excluded.last_status,
                     failures = sources.failures + 1, last_error = excluded.last_error,
-                    error_kind = excluded.error_kind
+                    error_kind = excluded.error_kind,
+                    layout_failures = sources.layout_failures + excluded.layout_failures
                 """,
-                (source_id, _ts(now), status, error, kind),
+                (source_id, _ts(now), status, error, kind, int(kind in LAYOUT_KINDS)),
             )
+
+
+def sql_statements(script: str) -> Iterator[str]:
+    """The statements of an SQL script, one at a time (``execute`` takes only one)."""
+    statement = ""
+    pieces = script.split(";")
+    for number, piece in enumerate(pieces):
+        statement += piece if number == len(pieces) - 1 else piece + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \t\n;"):
+                yield statement.strip()
+            statement = ""
+    if statement.strip(" \t\n;"):
+        raise StoreError(f"incomplete SQL statement in a migration: {statement.strip()!r}")
 
 
 def _row(entry: StoredEntry) -> tuple[object, ...]:
