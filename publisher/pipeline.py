@@ -31,6 +31,7 @@ from .extract import extract_entries, link_base
 from .fetch import Validators, fetch_page
 from .normalise import normalise_entries
 from .render import render_feeds
+from .stages import StageTimes, stage
 from .store import Store
 from .write import write_if_changed
 
@@ -96,15 +97,20 @@ def run_once(
     now: datetime,
     out_dir: Path | None = None,
     on_report: Callable[[SourceReport], None] | None = None,
+    timings: StageTimes | None = None,
 ) -> RunReport:
-    """Process every source once and return what happened to each."""
+    """Process every source once and return what happened to each.
+
+    ``timings``, when given, collects the time spent in each stage (benchmarks).
+    """
     now = now.replace(microsecond=0)
     out = out_dir if out_dir is not None else site.output
     reports = []
     for source in sources:
         report = process_source(
-            source, site=site, session=session, store=store, now=now, out_dir=out
-        )
+            source, site=site, session=session, store=store, now=now, out_dir=out,
+            timings=timings,
+        )  # fmt: skip
         if on_report is not None:
             on_report(report)
         reports.append(report)
@@ -119,10 +125,14 @@ def process_source(
     store: Store,
     now: datetime,
     out_dir: Path,
+    timings: StageTimes | None = None,
 ) -> SourceReport:
     """Fetch, extract, normalise, store, render and write one source; never raises."""
     try:
-        return _process(source, site=site, session=session, store=store, now=now, out_dir=out_dir)
+        return _process(
+            source, site=site, session=session, store=store, now=now, out_dir=out_dir,
+            timings=timings,
+        )  # fmt: skip
     except PublisherError as exc:
         kind = _kind(exc)
         status = exc.status if isinstance(exc, FetchError) else None
@@ -158,31 +168,38 @@ def _process(
     store: Store,
     now: datetime,
     out_dir: Path,
+    timings: StageTimes | None = None,
 ) -> SourceReport:
-    state = store.source_state(source.id)
+    with stage(timings, "store"):
+        state = store.source_state(source.id)
     paths = feed_paths(out_dir, source)
     have_files = all(path.exists() for path in paths)
     validators = Validators(etag=state.etag, last_modified=state.last_modified)
-    page = fetch_page(source, session=session, validators=validators if have_files else None)
+    with stage(timings, "fetch"):
+        page = fetch_page(source, session=session, validators=validators if have_files else None)
     moved = page.permanent_redirect
     if moved:
         log.warning("%s: %s moved permanently to %s; update 'url'", source.id, source.url, moved)
 
     if page.status == 304:
-        store.commit_success(
-            source.id, None, now=now, status=304, etag=state.etag,
-            last_modified=state.last_modified, entries_seen=None,
-        )  # fmt: skip
+        with stage(timings, "store"):
+            store.commit_success(
+                source.id, None, now=now, status=304, etag=state.etag,
+                last_modified=state.last_modified, entries_seen=None,
+            )  # fmt: skip
         return SourceReport(source_id=source.id, ok=True, not_modified=True, moved_to=moved)
 
     usual = state.entries_seen
     try:
-        raws = extract_entries(page, source)
+        with stage(timings, "extract"):
+            raws = extract_entries(page, source)
     except ExtractError as exc:
         if usual:
             raise LayoutChangedError(f"{exc} The last good run had {usual} entries.") from exc
         raise
-    normalised = normalise_entries(raws, source=source, page_url=link_base(page, source), now=now)
+    with stage(timings, "normalise"):
+        base = link_base(page, source)
+        normalised = normalise_entries(raws, source=source, page_url=base, now=now)
     for warning in normalised.warnings:
         log.warning("%s", warning)
     entries = normalised.entries
@@ -195,24 +212,26 @@ def _process(
             "a title; check the title selector"
         )
 
-    existing = store.entries(source.id, (entry.id for entry in entries))
-    plan: MergePlan = plan_merge(
-        existing, entries, source_id=source.id, now=now, next_seq=store.next_seq(source.id)
-    )
-    store.commit_success(
-        source.id, plan, now=now, status=page.status, etag=page.etag,
-        last_modified=page.last_modified, entries_seen=len(entries),
-    )  # fmt: skip
-
-    feed = store.feed_entries(
-        source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
-    )
-    files = render_feeds(source, site, feed, fallback_updated=state.newest or now)
-    written = tuple(
-        str(path)
-        for path, data in zip(paths, (files.atom, files.rss), strict=True)
-        if write_if_changed(path, data)
-    )
+    with stage(timings, "store"):
+        existing = store.entries(source.id, (entry.id for entry in entries))
+        plan: MergePlan = plan_merge(
+            existing, entries, source_id=source.id, now=now, next_seq=store.next_seq(source.id)
+        )
+        store.commit_success(
+            source.id, plan, now=now, status=page.status, etag=page.etag,
+            last_modified=page.last_modified, entries_seen=len(entries),
+        )  # fmt: skip
+        feed = store.feed_entries(
+            source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
+        )
+    with stage(timings, "render"):
+        files = render_feeds(source, site, feed, fallback_updated=state.newest or now)
+    with stage(timings, "write"):
+        written = tuple(
+            str(path)
+            for path, data in zip(paths, (files.atom, files.rss), strict=True)
+            if write_if_changed(path, data)
+        )
     return SourceReport(
         source_id=source.id,
         ok=True,

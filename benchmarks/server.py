@@ -1,0 +1,147 @@
+"""Serve a corpus folder over HTTP on 127.0.0.1, as many hosts (one port per host).
+
+Each page is served at ``/<source id>/`` from ``<folder>/<source id>.html`` with an
+``ETag`` (mtime and size, as nginx makes it) and a ``Last-Modified``; a request whose
+``If-None-Match`` or ``If-Modified-Since`` still holds gets ``304 Not Modified``. The
+server speaks HTTP/1.1 with keep-alive, can add latency to every response, and serves a
+permissive ``/robots.txt``. Files are read at every request, so a page rewritten on disk
+is served new at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from email.utils import formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: CorpusHTTPServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        server = self.server
+        server.count("requests")
+        if server.latency:
+            time.sleep(server.latency)
+        if self.path == "/robots.txt":
+            self._send(200, b"User-agent: *\nAllow: /\n", "text/plain")
+            return
+        name = self.path.strip("/").split("?")[0]
+        path = server.folder / f"{name}.html"
+        if not name or "/" in name or not path.is_file():
+            self._send(404, b"not found\n", "text/plain")
+            return
+        stat = path.stat()
+        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+        modified = formatdate(stat.st_mtime, usegmt=True)
+        if self._fresh(etag, stat.st_mtime):
+            server.count("not_modified")
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", modified)
+            self.end_headers()
+            return
+        server.count("ok")
+        body = path.read_bytes()
+        self._send(200, body, "text/html; charset=utf-8", etag=etag, modified=modified)
+
+    def _fresh(self, etag: str, mtime: float) -> bool:
+        match = self.headers.get("If-None-Match")
+        if match is not None:
+            return etag in [tag.strip() for tag in match.split(",")]
+        since = self.headers.get("If-Modified-Since")
+        if since:
+            try:
+                return int(mtime) <= parsedate_to_datetime(since).timestamp()
+            except (TypeError, ValueError):
+                return False
+        return False
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        *,
+        etag: str | None = None,
+        modified: str | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if etag:
+            self.send_header("ETag", etag)
+        if modified:
+            self.send_header("Last-Modified", modified)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class CorpusHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+    def __init__(
+        self, folder: Path, *, latency: float, stats: dict[str, int], lock: threading.Lock
+    ):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.folder = folder
+        self.latency = latency
+        self._stats = stats
+        self._lock = lock
+
+    def count(self, key: str) -> None:
+        with self._lock:
+            self._stats[key] = self._stats.get(key, 0) + 1
+
+
+class CorpusServers:
+    """``hosts`` HTTP servers on 127.0.0.1 serving ``folder``; a context manager."""
+
+    def __init__(self, folder: Path, *, hosts: int, latency: float = 0.0):
+        self.folder = folder
+        self.stats: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._servers = [
+            CorpusHTTPServer(folder, latency=latency, stats=self.stats, lock=self._lock)
+            for _ in range(hosts)
+        ]
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{server.server_address[1]}" for server in self._servers]
+
+    def start(self) -> CorpusServers:
+        for server in self._servers:
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def reset_stats(self) -> dict[str, int]:
+        with self._lock:
+            old = dict(self.stats)
+            self.stats.clear()
+        return old
+
+    def __enter__(self) -> CorpusServers:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
