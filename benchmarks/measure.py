@@ -1,6 +1,6 @@
 """One measured run in a fresh process, so peak memory belongs to that run alone.
 
-    python -m benchmarks.measure publisher CONFIG --now ISO   # one `publisher run`
+    python -m benchmarks.measure publisher CONFIG --now ISO [--profile OUT.prof]
     python -m benchmarks.measure floor CONFIG OUT_DIR         # the floor loop
     python -m benchmarks.measure floor-alone CONFIG OUT_DIR   # each floor stage alone
 
@@ -11,6 +11,7 @@ time per stage. Imports are done before the clock starts, for the floor as for p
 
 from __future__ import annotations
 
+import cProfile
 import json
 import logging
 import resource
@@ -90,7 +91,12 @@ def main(argv: list[str]) -> int:
     kind, config = argv[0], Path(argv[1])
     if kind == "publisher":
         now = datetime.fromisoformat(argv[argv.index("--now") + 1])
-        result = measure_publisher(config, now)
+        if "--profile" in argv:  # cProfile the run: figures are then slower than real
+            profile = cProfile.Profile()
+            result = profile.runcall(measure_publisher, config, now)
+            profile.dump_stats(argv[argv.index("--profile") + 1])
+        else:
+            result = measure_publisher(config, now)
     elif kind == "floor":
         result = measure_floor(config, Path(argv[2]))
     elif kind == "floor-alone":

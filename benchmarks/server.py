@@ -88,9 +88,15 @@ class CorpusHTTPServer(ThreadingHTTPServer):
     request_queue_size = 64
 
     def __init__(
-        self, folder: Path, *, latency: float, stats: dict[str, int], lock: threading.Lock
+        self,
+        folder: Path,
+        *,
+        latency: float,
+        stats: dict[str, int],
+        lock: threading.Lock,
+        port: int = 0,
     ):
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", port), _Handler)
         self.folder = folder
         self.latency = latency
         self._stats = stats
@@ -102,15 +108,25 @@ class CorpusHTTPServer(ThreadingHTTPServer):
 
 
 class CorpusServers:
-    """``hosts`` HTTP servers on 127.0.0.1 serving ``folder``; a context manager."""
+    """``hosts`` HTTP servers on 127.0.0.1 serving ``folder``; a context manager.
 
-    def __init__(self, folder: Path, *, hosts: int, latency: float = 0.0):
+    Ports are chosen by the system, unless ``first_port`` pins them (``first_port + h``
+    for host ``h``), as a byte-for-byte comparison of feeds from two runs needs.
+    """
+
+    def __init__(self, folder: Path, *, hosts: int, latency: float = 0.0, first_port: int = 0):
         self.folder = folder
         self.stats: dict[str, int] = {}
         self._lock = threading.Lock()
         self._servers = [
-            CorpusHTTPServer(folder, latency=latency, stats=self.stats, lock=self._lock)
-            for _ in range(hosts)
+            CorpusHTTPServer(
+                folder,
+                latency=latency,
+                stats=self.stats,
+                lock=self._lock,
+                port=first_port + host if first_port else 0,
+            )
+            for host in range(hosts)
         ]
         self._threads: list[threading.Thread] = []
 

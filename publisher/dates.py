@@ -41,6 +41,11 @@ _DEFAULT_B = datetime(2004, 1, 1)  # noqa: DTZ001
 # Separators pages put between a date and its time or type: "May 5, 2024 • 9:46 AM EDT".
 _NOISE = re.compile(r"[•·|]+")
 _SPACE = re.compile(r"\s+")
+# Strict ISO 8601, the form of <time datetime="...">: read without dateutil (same result).
+_ISO = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{3}|\.\d{6})?)?)?"
+    r"(?:Z|[+-]\d{2}:\d{2})?"
+)
 
 
 class DateError(ValueError):
@@ -79,8 +84,16 @@ def parse_date(
 
 
 def _parse_free(text: str, *, tz: tzinfo, now: datetime, dayfirst: bool) -> datetime:
+    if not dayfirst and _ISO.fullmatch(text):
+        try:  # dateutil reads these the same way, at a tenth of the speed
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # e.g. month 13: let dateutil have its say
     try:
         first = dateutil_parser.parse(text, default=_DEFAULT_A, tzinfos=TZINFOS, dayfirst=dayfirst)
+        # A year other than the default's came from the text: no need for the second parse.
+        if first.year != _DEFAULT_A.year:
+            return first
         second = dateutil_parser.parse(text, default=_DEFAULT_B, tzinfos=TZINFOS, dayfirst=dayfirst)
     except (ValueError, OverflowError) as exc:
         raise DateError(f"{text!r} is not a date") from exc

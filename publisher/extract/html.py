@@ -17,6 +17,8 @@ from ..model import RawEntry
 
 # Whole-item fallbacks: the title is the item's text, the link its first href.
 _DEFAULT_LINK = "(./@href | .//a/@href)"
+# A <base> element can only come from these characters: without them, no need to parse.
+_BASE_TAG = re.compile(r"<base", re.IGNORECASE)
 
 
 def extract_html(text: str, select: Selectors, *, url: str, where: str) -> tuple[RawEntry, ...]:
@@ -55,6 +57,8 @@ def extract_html(text: str, select: Selectors, *, url: str, where: str) -> tuple
 
 def base_href(text: str) -> str | None:
     """The page's ``<base href>``, if it declares one."""
+    if not _BASE_TAG.search(text):
+        return None  # the page has no <base>: do not parse it a second time
     found = Selector(text=text or "<html></html>").xpath("//base/@href").get()
     return found.strip() if found else None
 
