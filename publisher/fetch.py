@@ -165,6 +165,9 @@ def _page(source: Source, response: requests.Response) -> Page:
         if hop.status_code in (301, 308):
             moved = response.url
     if response.status_code == 304:
+        # Read the (empty) body: a response closed unread also closes its connection,
+        # and every unchanged page would then cost a new connection.
+        response.content  # noqa: B018
         return Page(url=response.url, text="", status=304, permanent_redirect=moved)
     if response.status_code >= 400:
         raise FetchError(
