@@ -165,7 +165,16 @@ def entry_id(*, source_id: str, link: str | None, title: str, date_key: str | No
         key = "link:" + canonical_link(link)
     else:
         key = f"text:{source_id}\n{title.casefold()}\n{date_key or ''}"
-    return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, key)}"
+    return f"urn:uuid:{_uuid5(key)}"
+
+
+def _uuid5(name: str) -> str:
+    """``str(uuid.uuid5(NAMESPACE_URL, name))`` without building a UUID object (3x faster)."""
+    digest = bytearray(hashlib.sha1(_ID_NAMESPACE.bytes + name.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def fingerprint(*, title: str, summary: str, category: str | None, link: str) -> str:
