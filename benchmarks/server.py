@@ -10,6 +10,9 @@ is served new at once.
 
 from __future__ import annotations
 
+import functools
+import os
+import selectors
 import threading
 import time
 from email.utils import formatdate, parsedate_to_datetime
@@ -34,12 +37,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         name = self.path.strip("/").split("?")[0]
         path = server.folder / f"{name}.html"
-        if not name or "/" in name or not path.is_file():
+        try:
+            stat = os.stat(path) if name and "/" not in name else None
+        except FileNotFoundError:
+            stat = None
+        if stat is None:
             self._send(404, b"not found\n", "text/plain")
             return
-        stat = path.stat()
-        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
-        modified = formatdate(stat.st_mtime, usegmt=True)
+        etag, modified = _validators(stat.st_mtime_ns, stat.st_size)
         if self._fresh(etag, stat.st_mtime):
             server.count("not_modified")
             self.send_response(304)
@@ -81,6 +86,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Last-Modified", modified)
         self.end_headers()
         self.wfile.write(body)
+
+
+@functools.lru_cache(maxsize=8192)
+def _validators(mtime_ns: int, size: int) -> tuple[str, str]:
+    return f'"{mtime_ns:x}-{size:x}"', formatdate(mtime_ns / 1e9, usegmt=True)
 
 
 class CorpusHTTPServer(ThreadingHTTPServer):
@@ -128,27 +138,35 @@ class CorpusServers:
             )
             for host in range(hosts)
         ]
-        self._threads: list[threading.Thread] = []
+        self._running = threading.Event()
+        self._thread: threading.Thread | None = None
 
     @property
     def urls(self) -> list[str]:
         return [f"http://127.0.0.1:{server.server_address[1]}" for server in self._servers]
 
     def start(self) -> CorpusServers:
-        for server in self._servers:
-            thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+        """One thread accepts for every host (a loop per host would wake up 100 threads);
+        each connection then gets its own thread, as in ThreadingHTTPServer."""
+        self._running.set()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
         return self
 
+    def _accept(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            for server in self._servers:
+                selector.register(server, selectors.EVENT_READ, server)
+            while self._running.is_set():
+                for key, _ in selector.select(timeout=0.2):
+                    key.data.handle_request()
+
     def stop(self) -> None:
+        self._running.clear()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
         for server in self._servers:
-            server.shutdown()
             server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
 
     def reset_stats(self) -> dict[str, int]:
         with self._lock:
