@@ -42,9 +42,9 @@ _DEFAULT_B = datetime(2004, 1, 1)  # noqa: DTZ001
 _NOISE = re.compile(r"[•·|]+")
 _SPACE = re.compile(r"\s+")
 # Strict ISO 8601, the form of <time datetime="...">: read without dateutil (same result).
-_ISO = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{3}|\.\d{6})?)?)?"
-    r"(?:Z|[+-]\d{2}:\d{2})?"
+_ISO = re.compile(  # an offset only after a time: dateutil refuses "2026-10-14+01:00"
+    r"\d{4}-\d{2}-\d{2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{3}|\.\d{6})?)?(?:Z|[+-]\d{2}:\d{2})?)?"
 )
 # "October 14, 2026" and "14 Oct 2026": a named month, so no day/month order to guess.
 _MONTH_DAY_YEAR = re.compile(r"([A-Za-z]{3,9})\.? (\d{1,2}),? ([12]\d{3})")
