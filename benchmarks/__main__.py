@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         help="folder for <date>.json (default: %(default)s)",
     )  # fmt: skip
     parser.add_argument("--no-save", action="store_true", help="do not write the results file")
+    parser.add_argument(
+        "--profile", type=Path, help="run scenario 1 under cProfile, write the data to this file"
+    )
     args = parser.parse_args(argv)
     sources = args.sources or (100 if args.quick else 1000)
     run(
@@ -39,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         work=args.work,
         results_dir=None if args.no_save else args.results,
         scenarios=tuple(args.only),
+        profile=args.profile.resolve() if args.profile else None,
     )
     return 0
 

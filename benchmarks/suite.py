@@ -70,6 +70,7 @@ class Suite:
         scaling: tuple[int, ...] | None = None,
         out: Callable[[str], None] = print,
         timeout: float = 900.0,
+        profile: Path | None = None,
     ):
         self.work = work
         self.sources = sources
@@ -78,6 +79,7 @@ class Suite:
         self.scaling = scaling if scaling is not None else (sources // 4, sources // 2, sources * 2)
         self.out = out
         self.timeout = timeout
+        self.profile = profile
         self.pages = work / "pages"
         self.most = max((sources, *self.scaling))
 
@@ -91,8 +93,9 @@ class Suite:
             folder / "sources.yaml", sources=sources, host_urls=servers.urls, min_delay=0.0
         )
 
-    def _publisher(self, config: Path) -> dict[str, Any]:
-        return _child(["publisher", str(config), "--now", NOW], timeout=self.timeout)
+    def _publisher(self, config: Path, *, profile: Path | None = None) -> dict[str, Any]:
+        extra = ["--profile", str(profile)] if profile else []
+        return _child(["publisher", str(config), "--now", NOW, *extra], timeout=self.timeout)
 
     # -- the scenarios -------------------------------------------------------------------
 
@@ -149,8 +152,11 @@ class Suite:
         self, servers: CorpusServers, config: Path, title: str, results: dict[str, Any]
     ) -> dict[str, Any]:
         servers.reset_stats()
-        result = self._publisher(config)
+        profile = self.profile if title.startswith("1.") else None
+        result = self._publisher(config, profile=profile)
         result["server"] = servers.reset_stats()
+        if profile:
+            self.out(f"   (profiled: slower than real; cProfile data in {profile})")
         self._print(title, result, floor=results.get("floor"), reference=results.get("first"))
         return result
 
@@ -257,16 +263,21 @@ def run(
     scenarios: tuple[str, ...],
     scaling: tuple[int, ...] | None = None,
     out: Callable[[str], None] = print,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
-    """Run the suite; returns (and saves, with ``results_dir``) every figure."""
+    """Run the suite; returns (and saves, with ``results_dir``) every figure.
+
+    ``profile``: run scenario 1 under cProfile and write its data there.
+    """
     info = machine()
     out(f"publisher benchmarks: {info['cores']} cores, Python {info['python']}, {info['platform']}")
     temporary = work is None
     folder = Path(tempfile.mkdtemp(prefix="publisher-bench-")) if work is None else work
     try:
         suite = Suite(
-            folder, sources=sources, entries=entries, latency=latency, scaling=scaling, out=out
-        )
+            folder, sources=sources, entries=entries, latency=latency, scaling=scaling,
+            out=out, profile=profile,
+        )  # fmt: skip
         results = suite.run(scenarios)
     finally:
         if temporary:
