@@ -36,6 +36,7 @@ from .hosts import HostGate, host_key
 from .normalise import normalise_entries
 from .render import render_feeds
 from .robots import RobotsCache
+from .stages import StageTimes, stage
 from .store import Store
 from .write import write_if_changed
 
@@ -104,6 +105,7 @@ def run_once(
     workers: int | None = None,
     gate: HostGate | None = None,
     robots: RobotsCache | None = None,
+    timings: StageTimes | None = None,
 ) -> RunReport:
     """Process every source once and return what happened to each, in the given order.
 
@@ -111,6 +113,7 @@ def run_once(
     worker thread from fetch to write; the shared ``gate`` keeps requests to one host one
     at a time and ``min_delay`` apart, and ``robots`` fetches each host's robots.txt once.
     The store serialises its own writes. ``on_report`` is called in the given order.
+    ``timings``, when given, collects the time spent in each stage (benchmarks).
     """
     now = now.replace(microsecond=0)
     out = out_dir if out_dir is not None else site.output
@@ -121,7 +124,7 @@ def run_once(
     def one(source: Source) -> SourceReport:
         return process_source(
             source, site=site, session=session, store=store, now=now, out_dir=out,
-            gate=gate, robots=robots,
+            gate=gate, robots=robots, timings=timings,
         )  # fmt: skip
 
     reports: list[SourceReport | None] = [None] * len(todo)
@@ -177,12 +180,13 @@ def process_source(
     out_dir: Path,
     gate: HostGate | None = None,
     robots: RobotsCache | None = None,
+    timings: StageTimes | None = None,
 ) -> SourceReport:
     """Fetch, extract, normalise, store, render and write one source; never raises."""
     try:
         return _process(
             source, site=site, session=session, store=store, now=now, out_dir=out_dir,
-            gate=gate, robots=robots,
+            gate=gate, robots=robots, timings=timings,
         )  # fmt: skip
     except PublisherError as exc:
         kind = _kind(exc)
@@ -221,29 +225,33 @@ def _process(
     out_dir: Path,
     gate: HostGate | None,
     robots: RobotsCache | None,
+    timings: StageTimes | None = None,
 ) -> SourceReport:
-    state = store.source_state(source.id)
+    with stage(timings, "store"):
+        state = store.source_state(source.id)
     paths = feed_paths(out_dir, source)
     have_files = all(path.exists() for path in paths)
     validators = Validators(etag=state.etag, last_modified=state.last_modified)
-    page = fetch_page(
-        source, session=session, validators=validators if have_files else None,
-        gate=gate, robots=robots,
-    )  # fmt: skip
+    with stage(timings, "fetch"):
+        page = fetch_page(
+            source, session=session, validators=validators if have_files else None,
+            gate=gate, robots=robots,
+        )  # fmt: skip
     moved = page.permanent_redirect
     if moved:
         log.warning("%s: %s moved permanently to %s; update 'url'", source.id, source.url, moved)
 
     if page.status == 304:
-        store.commit_success(
-            source.id, None, now=now, status=304, etag=state.etag,
-            last_modified=state.last_modified, entries_seen=None,
-        )  # fmt: skip
+        with stage(timings, "store"):
+            store.commit_success(
+                source.id, None, now=now, status=304, etag=state.etag,
+                last_modified=state.last_modified, entries_seen=None,
+            )  # fmt: skip
         # Repair: a run killed after its store commit left files older than the store, and
         # the page now answers 304. Rendering is cheap and unchanged bytes are not written.
         # (Never from an empty store: a server answering 304 blindly must not empty a feed.)
         written = (
-            _publish(source, site=site, store=store, now=now, paths=paths)
+            _publish(source, site=site, store=store, now=now, paths=paths, timings=timings)
             if state.entries_stored
             else ()
         )
@@ -254,7 +262,8 @@ def _process(
 
     usual = state.entries_seen
     try:
-        raws = extract_entries(page, source)
+        with stage(timings, "extract"):
+            raws = extract_entries(page, source)
     except ExtractError as exc:
         if usual:
             lead = "" if LAYOUT_CHANGED in str(exc) else f"{LAYOUT_CHANGED}: "
@@ -262,7 +271,9 @@ def _process(
                 f"{lead}{exc} The last good run had {usual} entries; the feed was left as it was."
             ) from exc
         raise
-    normalised = normalise_entries(raws, source=source, page_url=link_base(page, source), now=now)
+    with stage(timings, "normalise"):
+        base = link_base(page, source)
+        normalised = normalise_entries(raws, source=source, page_url=base, now=now)
     for warning in normalised.warnings:
         log.warning("%s", warning)
     entries = normalised.entries
@@ -275,16 +286,17 @@ def _process(
             "a title; check the title selector"
         )
 
-    existing = store.entries(source.id, (entry.id for entry in entries))
-    plan: MergePlan = plan_merge(
-        existing, entries, source_id=source.id, now=now, next_seq=store.next_seq(source.id)
-    )
-    store.commit_success(
-        source.id, plan, now=now, status=page.status, etag=page.etag,
-        last_modified=page.last_modified, entries_seen=len(entries),
-    )  # fmt: skip
+    with stage(timings, "store"):
+        existing = store.entries(source.id, (entry.id for entry in entries))
+        plan: MergePlan = plan_merge(
+            existing, entries, source_id=source.id, now=now, next_seq=store.next_seq(source.id)
+        )
+        store.commit_success(
+            source.id, plan, now=now, status=page.status, etag=page.etag,
+            last_modified=page.last_modified, entries_seen=len(entries),
+        )  # fmt: skip
 
-    written = _publish(source, site=site, store=store, now=now, paths=paths)
+    written = _publish(source, site=site, store=store, now=now, paths=paths, timings=timings)
     return SourceReport(
         source_id=source.id,
         ok=True,
@@ -298,17 +310,26 @@ def _process(
 
 
 def _publish(
-    source: Source, *, site: Site, store: Store, now: datetime, paths: tuple[Path, Path]
+    source: Source,
+    *,
+    site: Site,
+    store: Store,
+    now: datetime,
+    paths: tuple[Path, Path],
+    timings: StageTimes | None = None,
 ) -> tuple[str, ...]:
     """Render the feeds from what the store holds now; write the files whose bytes differ."""
-    feed = store.feed_entries(
-        source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
-    )
-    # Dates a feed whose entries all aged out: from the store, never from the clock.
-    fallback = store.source_state(source.id).newest or now
-    files = render_feeds(source, site, feed, fallback_updated=fallback)
-    return tuple(
-        str(path)
-        for path, data in zip(paths, (files.atom, files.rss), strict=True)
-        if write_if_changed(path, data)
-    )
+    with stage(timings, "store"):
+        feed = store.feed_entries(
+            source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
+        )
+        # Dates a feed whose entries all aged out: from the store, never from the clock.
+        fallback = store.source_state(source.id).newest or now
+    with stage(timings, "render"):
+        files = render_feeds(source, site, feed, fallback_updated=fallback)
+    with stage(timings, "write"):
+        return tuple(
+            str(path)
+            for path, data in zip(paths, (files.atom, files.rss), strict=True)
+            if write_if_changed(path, data)
+        )

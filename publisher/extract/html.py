@@ -17,11 +17,14 @@ from ..model import RawEntry
 
 # Whole-item fallbacks: the title is the item's text, the link its first href.
 _DEFAULT_LINK = "(./@href | .//a/@href)"
+# A <base> element can only come from these characters: without them, no need to parse.
+_BASE_TAG = re.compile(r"<base", re.IGNORECASE)
 
 
 def extract_html(text: str, select: Selectors, *, url: str, where: str) -> tuple[RawEntry, ...]:
     """Apply ``select`` to the page ``text`` fetched from ``url``."""
-    document = Selector(text=text or "<html></html>", base_url=url)
+    # type="html": parsel would read a page that happens to be valid JSON as JSON.
+    document = Selector(text=text or "<html></html>", type="html", base_url=url)
     items = _select(document, select.item)
     if not items:
         raise ExtractError(
@@ -57,7 +60,9 @@ def extract_html(text: str, select: Selectors, *, url: str, where: str) -> tuple
 
 def base_href(text: str) -> str | None:
     """The page's ``<base href>``, if it declares one."""
-    found = Selector(text=text or "<html></html>").xpath("//base/@href").get()
+    if not _BASE_TAG.search(text):
+        return None  # the page has no <base>: do not parse it a second time
+    found = Selector(text=text or "<html></html>", type="html").xpath("//base/@href").get()
     return found.strip() if found else None
 
 

@@ -1,0 +1,112 @@
+"""One measured run in a fresh process, so peak memory belongs to that run alone.
+
+    python -m benchmarks.measure publisher CONFIG --now ISO [--profile OUT.prof]
+    python -m benchmarks.measure floor CONFIG OUT_DIR         # the floor loop
+    python -m benchmarks.measure floor-alone CONFIG OUT_DIR   # each floor stage alone
+
+Prints one JSON object on stdout: wall and CPU seconds, peak RSS (``ru_maxrss``), entries,
+files written (counted from the report and checked against the files' mtimes) and the
+time per stage. Imports are done before the clock starts, for the floor as for publisher.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import logging
+import resource
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from publisher.config import load_config
+from publisher.fetch import make_session
+from publisher.pipeline import run_once, select_sources
+from publisher.stages import StageTimes
+from publisher.store import Store
+
+from .floor import _alone, load_sources, run_floor
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    if not folder.is_dir():
+        return {}
+    return {path.name: path.stat().st_mtime_ns for path in folder.iterdir() if path.is_file()}
+
+
+def peak_rss_mb() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return usage / 1024 if sys.platform != "darwin" else usage / (1024 * 1024)
+
+
+def measure_publisher(config_path: Path, now: datetime) -> dict[str, Any]:
+    logging.basicConfig(level=logging.ERROR)
+    timings = StageTimes()
+    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    config = load_config(config_path)
+    sources = select_sources(config)
+    load = time.perf_counter() - start_wall
+    before = _mtimes(config.site.output)
+    paused = time.perf_counter()
+    pause = paused - (start_wall + load)
+    with Store(config.site.state) as store, make_session(contact=config.site.contact) as session:
+        report = run_once(
+            sources, site=config.site, session=session, store=store, now=now, timings=timings
+        )
+    wall = time.perf_counter() - start_wall - pause
+    cpu = time.process_time() - start_cpu
+    after = _mtimes(config.site.output)
+    touched = sum(1 for name, mtime in after.items() if before.get(name) != mtime)
+    failed = [(r.source_id, r.error) for r in report.sources if not r.ok]
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "peak_rss_mb": peak_rss_mb(),
+        "load": load,
+        "sources": len(report.sources),
+        "entries": sum(r.found for r in report.sources),
+        "new": sum(r.new for r in report.sources),
+        "not_modified": sum(1 for r in report.sources if r.not_modified),
+        "files_written": sum(len(r.files_written) for r in report.sources),
+        "files_touched": touched,
+        "failed": len(failed),
+        "first_failures": failed[:3],
+        "stages": timings.as_dict(),
+    }
+
+
+def measure_floor(config_path: Path, out_dir: Path) -> dict[str, Any]:
+    result = run_floor(config_path, out_dir, alone=False)
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+def measure_floor_alone(config_path: Path, out_dir: Path) -> dict[str, Any]:
+    return {"alone": _alone(load_sources(config_path), out_dir), "peak_rss_mb": peak_rss_mb()}
+
+
+def main(argv: list[str]) -> int:
+    kind, config = argv[0], Path(argv[1])
+    if kind == "publisher":
+        now = datetime.fromisoformat(argv[argv.index("--now") + 1])
+        if "--profile" in argv:  # cProfile the run: figures are then slower than real
+            profile = cProfile.Profile()
+            result = profile.runcall(measure_publisher, config, now)
+            profile.dump_stats(argv[argv.index("--profile") + 1])
+        else:
+            result = measure_publisher(config, now)
+    elif kind == "floor":
+        result = measure_floor(config, Path(argv[2]))
+    elif kind == "floor-alone":
+        result = measure_floor_alone(config, Path(argv[2]))
+    else:
+        print(f"unknown kind {kind!r}", file=sys.stderr)
+        return 2
+    json.dump(result, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
