@@ -30,7 +30,9 @@ from .lock import StateLock, lock_path
 from .pipeline import RunReport, SourceReport, feed_paths, run_once, select_sources
 from .store import SourceState, Store
 from .triggers import Timing, due_at, is_due
+from .write import remove_temp_files
 
+log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 EXIT_LOCKED = 75  # EX_TEMPFAIL from sysexits.h: try again later
 PROGRESS_MIN = 4  # a progress bar only for runs over this many sources
@@ -159,6 +161,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         Store(config.site.state) as store,
         make_session(contact=config.site.contact) as session,
     ):
+        for path in remove_temp_files(config.site.output):  # left by a killed run
+            log.info("removed %s, left by an interrupted run", path)
         now = datetime.now(UTC)
         if args.due:
             sources = due_sources(sources, store, now)
@@ -259,6 +263,8 @@ def cmd_schedule(args: argparse.Namespace, config: Config) -> int:
         Store(config.site.state) as store,
         make_session(contact=config.site.contact) as session,
     ):
+        for path in remove_temp_files(config.site.output):  # left by a killed run
+            log.info("removed %s, left by an interrupted run", path)
         scheduler = Scheduler(
             config, store=store, session=session, initial_run=not args.no_initial_run
         )
@@ -293,7 +299,8 @@ def _summary(r: SourceReport) -> str:
     if not r.ok:
         return f"FAILED  {r.error}"
     if r.not_modified:
-        return "ok      not modified (HTTP 304)"
+        repaired = ", feed files repaired from the store" if r.files_written else ""
+        return f"ok      not modified (HTTP 304){repaired}"
     files = "files written" if r.files_written else "files unchanged"
     text = f"ok      {r.found} found, {r.new} new, {r.changed} updated, {files}"
     if r.warnings:

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 import requests
@@ -33,12 +34,13 @@ from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
 from .extract import extract_entries, link_base
 from .fetch import Validators, fetch_page
 from .hosts import HostGate, host_key
+from .model import Page
 from .normalise import normalise_entries
 from .render import render_feeds
 from .robots import RobotsCache
 from .stages import StageTimes, stage
-from .store import Store
-from .write import write_if_changed
+from .store import SourceState, Store
+from .write import digest, files_digest, write_if_changed
 
 log = logging.getLogger(__name__)
 
@@ -109,48 +111,65 @@ def run_once(
 ) -> RunReport:
     """Process every source once and return what happened to each, in the given order.
 
-    Up to ``workers`` (default ``site.workers``) sources are processed at once, each in a
-    worker thread from fetch to write; the shared ``gate`` keeps requests to one host one
-    at a time and ``min_delay`` apart, and ``robots`` fetches each host's robots.txt once.
-    The store serialises its own writes. ``on_report`` is called in the given order.
-    ``timings``, when given, collects the time spent in each stage (benchmarks).
+    Up to ``workers`` (default ``site.workers``) pages are fetched at once by worker
+    threads, taking hosts in turn; the shared ``gate`` keeps requests to one host one at
+    a time and ``min_delay`` apart, and ``robots`` fetches each host's robots.txt once.
+    The calling thread does the rest (extract to write) for each page as it arrives:
+    that work is CPU-bound, so more threads would only contend for the interpreter, and
+    the store is written from one thread. At most ``2 * workers`` fetched pages wait at a
+    time, so memory does not grow with the number of sources. ``on_report`` is called in
+    the given order; ``timings``, when given, collects the time spent in each stage.
     """
     now = now.replace(microsecond=0)
     out = out_dir if out_dir is not None else site.output
     todo = tuple(sources)
     gate = gate if gate is not None else HostGate()
     robots = robots if robots is not None else RobotsCache(session=session, gate=gate)
+    with stage(timings, "store"):
+        states = {source.id: store.source_state(source.id) for source in todo}
 
-    def one(source: Source) -> SourceReport:
-        return process_source(
-            source, site=site, session=session, store=store, now=now, out_dir=out,
+    def fetch(source: Source) -> Page | Exception:
+        return _fetch(
+            source, states[source.id], session=session, out_dir=out,
             gate=gate, robots=robots, timings=timings,
         )  # fmt: skip
 
     reports: list[SourceReport | None] = [None] * len(todo)
     emitted = 0
 
-    def done(index: int, report: SourceReport) -> None:
+    def done(index: int, fetched: Page | Exception) -> None:
         nonlocal emitted
-        reports[index] = report
+        source = todo[index]
+        reports[index] = _settle(
+            source,
+            lambda: _finish(
+                source, states[source.id], fetched, site=site, store=store, now=now,
+                out_dir=out, timings=timings,
+            ),
+            store=store,
+            now=now,
+        )  # fmt: skip
         while emitted < len(todo) and reports[emitted] is not None:
             if on_report is not None:
                 on_report(reports[emitted])  # type: ignore[arg-type]
             emitted += 1
 
     count = max(1, min(workers or site.workers, len(todo)))
-    order = host_order(todo)
-    if count == 1:
-        for index in order:
-            done(index, one(todo[index]))
-    else:
-        pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="publisher-fetch")
+    order = iter(host_order(todo))
+    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="publisher-fetch") as pool:
+        pending: dict[Future[Page | Exception], int] = {}
         try:
-            futures = {pool.submit(one, todo[index]): index for index in order}
-            for future in as_completed(futures):
-                done(futures[future], future.result())
+            for index in islice(order, 2 * count):
+                pending[pool.submit(fetch, todo[index])] = index
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    done(pending.pop(future), future.result())
+                    for index in islice(order, 1):
+                        pending[pool.submit(fetch, todo[index])] = index
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            for future in pending:
+                future.cancel()
     return RunReport(sources=tuple(report for report in reports if report is not None))
 
 
@@ -183,18 +202,35 @@ def process_source(
     timings: StageTimes | None = None,
 ) -> SourceReport:
     """Fetch, extract, normalise, store, render and write one source; never raises."""
+    state = store.source_state(source.id)
+    fetched = _fetch(
+        source, state, session=session, out_dir=out_dir, gate=gate, robots=robots,
+        timings=timings,
+    )  # fmt: skip
+    return _settle(
+        source,
+        lambda: _finish(
+            source, state, fetched, site=site, store=store, now=now, out_dir=out_dir,
+            timings=timings,
+        ),
+        store=store,
+        now=now,
+    )  # fmt: skip
+
+
+def _settle(
+    source: Source, work: Callable[[], SourceReport], *, store: Store, now: datetime
+) -> SourceReport:
+    """Run ``work``; turn any failure into a failed report, recorded in the store."""
     try:
-        return _process(
-            source, site=site, session=session, store=store, now=now, out_dir=out_dir,
-            gate=gate, robots=robots, timings=timings,
-        )  # fmt: skip
+        return work()
     except PublisherError as exc:
         kind = _kind(exc)
         status = exc.status if isinstance(exc, FetchError) else None
         log.warning("%s: %s", source.id, exc)
         error = str(exc)
     except Exception as exc:  # a bug must not stop the other sources
-        log.exception("%s: unexpected error", source.id)
+        log.error("%s: unexpected error", source.id, exc_info=exc)
         kind, status = "internal", None
         error = f"unexpected error {type(exc).__name__}: {exc} (please report this as a bug)"
     store.record_failure(source.id, now=now, error=error, kind=kind, status=status)
@@ -215,28 +251,44 @@ def feed_paths(out_dir: Path, source: Source) -> tuple[Path, Path]:
     return out_dir / f"{source.id}.atom", out_dir / f"{source.id}.rss"
 
 
-def _process(
+def _fetch(
     source: Source,
+    state: SourceState,
     *,
-    site: Site,
     session: requests.Session,
-    store: Store,
-    now: datetime,
     out_dir: Path,
     gate: HostGate | None,
     robots: RobotsCache | None,
     timings: StageTimes | None = None,
-) -> SourceReport:
-    with stage(timings, "store"):
-        state = store.source_state(source.id)
-    paths = feed_paths(out_dir, source)
-    have_files = all(path.exists() for path in paths)
+) -> Page | Exception:
+    """The page, or the exception that stopped it (raised again by :func:`_finish`)."""
+    have_files = all(path.exists() for path in feed_paths(out_dir, source))
     validators = Validators(etag=state.etag, last_modified=state.last_modified)
-    with stage(timings, "fetch"):
-        page = fetch_page(
-            source, session=session, validators=validators if have_files else None,
-            gate=gate, robots=robots,
-        )  # fmt: skip
+    try:
+        with stage(timings, "fetch"):
+            return fetch_page(
+                source, session=session, validators=validators if have_files else None,
+                gate=gate, robots=robots,
+            )  # fmt: skip
+    except Exception as exc:  # handed to the thread that records outcomes
+        return exc
+
+
+def _finish(
+    source: Source,
+    state: SourceState,
+    fetched: Page | Exception,
+    *,
+    site: Site,
+    store: Store,
+    now: datetime,
+    out_dir: Path,
+    timings: StageTimes | None = None,
+) -> SourceReport:
+    if isinstance(fetched, Exception):
+        raise fetched
+    page = fetched
+    paths = feed_paths(out_dir, source)
     moved = page.permanent_redirect
     if moved:
         log.warning("%s: %s moved permanently to %s; update 'url'", source.id, source.url, moved)
@@ -247,14 +299,16 @@ def _process(
                 source.id, None, now=now, status=304, etag=state.etag,
                 last_modified=state.last_modified, entries_seen=None,
             )  # fmt: skip
-        # Repair: a run killed after its store commit left files older than the store, and
-        # the page now answers 304. Rendering is cheap and unchanged bytes are not written.
-        # (Never from an empty store: a server answering 304 blindly must not empty a feed.)
-        written = (
-            _publish(source, site=site, store=store, now=now, paths=paths, timings=timings)
-            if state.entries_stored
-            else ()
-        )
+        # Repair: a run killed after its store commit left the files behind the store
+        # (feed_digest unset), or the files were changed or removed since they were
+        # written. Never from an empty store: a blind 304 must not empty a feed.
+        written: tuple[str, ...] = ()
+        if state.entries_stored and (
+            state.feed_digest is None or files_digest(paths) != state.feed_digest
+        ):
+            written = _publish(
+                source, site=site, store=store, now=now, paths=paths, timings=timings
+            )
         return SourceReport(
             source_id=source.id, ok=True, not_modified=True, files_written=written,
             moved_to=moved,
@@ -328,8 +382,12 @@ def _publish(
     with stage(timings, "render"):
         files = render_feeds(source, site, feed, fallback_updated=fallback)
     with stage(timings, "write"):
-        return tuple(
+        contents = (files.atom, files.rss)
+        written = tuple(
             str(path)
-            for path, data in zip(paths, (files.atom, files.rss), strict=True)
+            for path, data in zip(paths, contents, strict=True)
             if write_if_changed(path, data)
         )
+    with stage(timings, "store"):
+        store.record_published(source.id, digest(contents))
+    return written

@@ -65,7 +65,8 @@ def describe(report: SourceReport) -> str:
     if not report.ok:
         return f"failed: {report.error}"
     if report.not_modified:
-        return "not modified (HTTP 304)"
+        repaired = ", feed files repaired from the store" if report.files_written else ""
+        return f"not modified (HTTP 304){repaired}"
     return f"{report.outcome}: {report.found} found, {report.new} new, {report.changed} updated" + (
         f", {len(report.warnings)} warning(s)" if report.warnings else ""
     )

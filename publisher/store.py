@@ -62,12 +62,19 @@ _V3 = """
         ALTER TABLE sources ADD COLUMN layout_failures INTEGER NOT NULL DEFAULT 0;
 """
 
+# A digest of the feed files last written for the source; NULL while the store holds
+# entries the files do not show yet (set NULL in the same transaction as the entries).
+_V4 = """
+        ALTER TABLE sources ADD COLUMN feed_digest TEXT;
+"""
+
 # Each migration is the SQL that takes the schema from version i to i + 1.
 # Append, never edit: stores in the field are at every one of these versions.
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _V2,
     _V3,
+    _V4,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -90,6 +97,7 @@ class SourceState:
     error_kind: str | None = None
     entries_seen: int | None = None
     layout_failures: int = 0  # consecutive runs without usable entries
+    feed_digest: str | None = None  # of the files last written; None: they are behind
     entries_stored: int = 0
     newest: datetime | None = None
 
@@ -234,6 +242,7 @@ class Store:
             error_kind=row["error_kind"],
             entries_seen=row["entries_seen"],
             layout_failures=row["layout_failures"],
+            feed_digest=row["feed_digest"],
             entries_stored=stats[0],
             newest=_dt(stats[1]),
         )
@@ -289,6 +298,13 @@ class Store:
                 """,
                 (source_id, etag, last_modified, _ts(now), _ts(now), status, entries_seen),
             )
+            if plan is not None:  # the feed files are behind until record_published
+                db.execute("UPDATE sources SET feed_digest = NULL WHERE id = ?", (source_id,))
+
+    def record_published(self, source_id: str, digest: str) -> None:
+        """The feed files now show what the store holds; ``digest`` identifies them."""
+        with self._transaction() as db:
+            db.execute("UPDATE sources SET feed_digest = ? WHERE id = ?", (digest, source_id))
 
     def record_failure(
         self, source_id: str, *, now: datetime, error: str, kind: str, status: int | None = None

@@ -13,8 +13,10 @@ The store makes the same trade (SQLite WAL with ``synchronous=NORMAL``).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -37,3 +39,39 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             os.unlink(tmp)
         raise
     return True
+
+
+def remove_temp_files(folder: Path) -> tuple[Path, ...]:
+    """Delete the temporary feed files a killed run left in ``folder``; return them.
+
+    Call it only while holding the state lock and before any feed is written, or the
+    temporary file of a writer still at work would go.
+    """
+    removed = []
+    for pattern in (".*.atom.*.tmp", ".*.rss.*.tmp"):  # as write_if_changed names them
+        for path in folder.glob(pattern):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    return tuple(removed)
+
+
+def digest(contents: Iterable[bytes | None]) -> str:
+    """One short digest of several files' bytes (None: a missing file)."""
+    hasher = hashlib.sha256()
+    for data in contents:
+        hasher.update(b"-" if data is None else b"+%d:" % len(data))
+        hasher.update(data or b"")
+    return hasher.hexdigest()[:32]
+
+
+def files_digest(paths: Iterable[Path]) -> str:
+    """The :func:`digest` of the files at ``paths`` as they are on disk now."""
+
+    def read(path: Path) -> bytes | None:
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    return digest(read(path) for path in paths)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from .localserver import LocalServer, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -44,3 +48,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite tests/data/*/expected.json from the current code",
     )
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., LocalServer]]:
+    """Start local HTTP servers on 127.0.0.1 (each its own host); all stop after the test."""
+    with ExitStack() as stack:
+
+        def start(routes: dict | None = None, **kw: object) -> LocalServer:
+            return stack.enter_context(serving(LocalServer(routes=routes or {}, **kw)))  # type: ignore[arg-type]
+
+        yield start

@@ -38,3 +38,31 @@ def test_run_writes_valid_feeds_then_nothing(project: Path, capsys: pytest.Captu
     assert "0 new" in capsys.readouterr().out
     assert {path.name: path.read_bytes() for path in feeds.iterdir()} == before
     assert _mtimes(feeds) == mtimes
+
+
+def test_run_report_lines() -> None:
+    import io
+
+    from publisher.cli import print_run_report
+    from publisher.pipeline import RunReport, SourceReport
+
+    report = RunReport(
+        sources=(
+            SourceReport(source_id="a", ok=True, found=3, new=1, files_written=("a.atom",)),
+            SourceReport(source_id="bb", ok=True, not_modified=True),
+            SourceReport(source_id="c", ok=True, not_modified=True, files_written=("c.rss",)),
+            SourceReport(source_id="d", ok=False, error="d: HTTP 404"),
+        )
+    )
+    out = io.StringIO()
+    print_run_report(report, quiet=False, out=out)
+    assert out.getvalue().splitlines() == [
+        "a   ok      3 found, 1 new, 0 updated, files written",
+        "bb  ok      not modified (HTTP 304)",
+        "c   ok      not modified (HTTP 304), feed files repaired from the store",
+        "d   FAILED  d: HTTP 404",
+        "4 sources, 3 ok, 1 failed",
+    ]
+    quiet = io.StringIO()
+    print_run_report(report, quiet=True, out=quiet)
+    assert quiet.getvalue().splitlines() == ["d  FAILED  d: HTTP 404"]

@@ -6,8 +6,7 @@ from __future__ import annotations
 import gzip
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -23,16 +22,6 @@ from publisher.robots import RobotsCache
 from .localserver import LocalServer, Reply, serving, silent_port
 
 HTML = b"<html><head><title>t</title></head><body><p>hello</p></body></html>"
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., LocalServer]]:
-    with ExitStack() as stack:
-
-        def start(routes: dict | None = None, **kw: object) -> LocalServer:
-            return stack.enter_context(serving(LocalServer(routes=routes or {}, **kw)))  # type: ignore[arg-type]
-
-        yield start
 
 
 @pytest.fixture

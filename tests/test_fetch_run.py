@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,16 +50,6 @@ def write_config(
     path = folder / "sources.yaml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., LocalServer]]:
-    with ExitStack() as stack:
-
-        def start(routes: dict | None = None, **kw: object) -> LocalServer:
-            return stack.enter_context(serving(LocalServer(routes=routes or {}, **kw)))  # type: ignore[arg-type]
-
-        yield start
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

@@ -32,6 +32,7 @@ from publisher.config import Config, load_config
 from publisher.fetch import make_session
 from publisher.pipeline import feed_paths, run_once
 from publisher.render import render_feeds
+from publisher.stages import StageTimes
 from publisher.store import Store
 
 from .static_server import StaticServer
@@ -254,9 +255,13 @@ def test_killed_at_an_exact_point(
     assert set(after_kill) == set(old)
     assert_parseable(after_kill)
     assert integrity(config) == "ok"
+    left = sorted(path.name for path in config.site.output.glob(".*.tmp"))
+    if mode in ("mid-write", "before-replace"):
+        assert left, "the kill left no temporary file: the test did not kill mid-write"
 
     result = publisher_run(config_path)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert not list(config.site.output.glob(".*.tmp")), "temporary files were not cleaned up"
     new = feed_files(tmp_path)
     assert_files_match_store(config)
     for name, data in after_kill.items():
@@ -331,14 +336,17 @@ def test_a_kill_after_the_commit_is_repaired_when_the_page_answers_304(tmp_path:
         assert_files_match_store(config)
         assert "entry 43" in feed_files(tmp_path)["http-newsroom.rss"].decode()
 
-        # and once repaired, a 304 run writes nothing
+        # and once repaired, a 304 run writes nothing, nor even renders
         mtimes = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "feeds").iterdir()}
+        timings = StageTimes()
         with Store(config.site.state) as store, make_session() as session:
             again = run_once(
-                config.sources, site=config.site, session=session, store=store, now=NOW
-            ).sources[0]
+                config.sources, site=config.site, session=session, store=store, now=NOW,
+                timings=timings,
+            ).sources[0]  # fmt: skip
         assert again.not_modified
         assert again.files_written == ()
+        assert timings.calls["render"] == 0
         assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "feeds").iterdir()} == mtimes
 
 
