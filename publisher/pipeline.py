@@ -40,7 +40,7 @@ from .render import render_feeds
 from .robots import RobotsCache
 from .stages import StageTimes, stage
 from .store import SourceState, Store
-from .write import digest, files_digest, write_if_changed
+from .write import files_stamp, write_if_changed
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,22 @@ def run_once(
         finally:
             for future in pending:
                 future.cancel()
+            _record_not_modified(reports, store=store, now=now, timings=timings)
     return RunReport(sources=tuple(report for report in reports if report is not None))
+
+
+def _record_not_modified(
+    reports: Iterable[SourceReport | None],
+    *,
+    store: Store,
+    now: datetime,
+    timings: StageTimes | None = None,
+) -> None:
+    """One transaction for the outcome of every source that answered 304."""
+    with stage(timings, "store"):
+        store.record_not_modified(
+            (r.source_id for r in reports if r is not None and r.ok and r.not_modified), now=now
+        )
 
 
 def host_order(sources: Sequence[Source]) -> list[int]:
@@ -207,7 +222,7 @@ def process_source(
         source, state, session=session, out_dir=out_dir, gate=gate, robots=robots,
         timings=timings,
     )  # fmt: skip
-    return _settle(
+    report = _settle(
         source,
         lambda: _finish(
             source, state, fetched, site=site, store=store, now=now, out_dir=out_dir,
@@ -216,6 +231,8 @@ def process_source(
         store=store,
         now=now,
     )  # fmt: skip
+    _record_not_modified((report,), store=store, now=now, timings=timings)
+    return report
 
 
 def _settle(
@@ -293,18 +310,13 @@ def _finish(
     if moved:
         log.warning("%s: %s moved permanently to %s; update 'url'", source.id, source.url, moved)
 
-    if page.status == 304:
-        with stage(timings, "store"):
-            store.commit_success(
-                source.id, None, now=now, status=304, etag=state.etag,
-                last_modified=state.last_modified, entries_seen=None,
-            )  # fmt: skip
+    if page.status == 304:  # the caller records the outcome (store.record_not_modified)
         # Repair: a run killed after its store commit left the files behind the store
-        # (feed_digest unset), or the files were changed or removed since they were
+        # (feed stamp unset), or the files were changed or removed since they were
         # written. Never from an empty store: a blind 304 must not empty a feed.
         written: tuple[str, ...] = ()
         if state.entries_stored and (
-            state.feed_digest is None or files_digest(paths) != state.feed_digest
+            state.feed_digest is None or files_stamp(paths) != state.feed_digest
         ):
             written = _publish(
                 source, site=site, store=store, now=now, paths=paths, timings=timings
@@ -382,12 +394,11 @@ def _publish(
     with stage(timings, "render"):
         files = render_feeds(source, site, feed, fallback_updated=fallback)
     with stage(timings, "write"):
-        contents = (files.atom, files.rss)
         written = tuple(
             str(path)
-            for path, data in zip(paths, contents, strict=True)
+            for path, data in zip(paths, (files.atom, files.rss), strict=True)
             if write_if_changed(path, data)
         )
     with stage(timings, "store"):
-        store.record_published(source.id, digest(contents))
+        store.record_published(source.id, files_stamp(paths))
     return written

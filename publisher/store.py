@@ -97,7 +97,7 @@ class SourceState:
     error_kind: str | None = None
     entries_seen: int | None = None
     layout_failures: int = 0  # consecutive runs without usable entries
-    feed_digest: str | None = None  # of the files last written; None: they are behind
+    feed_digest: str | None = None  # stamp of the files last written; None: they are behind
     entries_stored: int = 0
     newest: datetime | None = None
 
@@ -300,6 +300,23 @@ class Store:
             )
             if plan is not None:  # the feed files are behind until record_published
                 db.execute("UPDATE sources SET feed_digest = NULL WHERE id = ?", (source_id,))
+
+    def record_not_modified(self, source_ids: Iterable[str], *, now: datetime) -> None:
+        """Record that these sources answered HTTP 304 (a success), in one transaction.
+
+        Unchanged pages are most of a run; one transaction for all of them, rather than
+        one each, is most of the cost of a run where nothing changed.
+        """
+        stamp = _ts(now)
+        with self._transaction() as db:
+            db.executemany(
+                """
+                UPDATE sources SET last_attempt = ?, last_success = ?, last_status = 304,
+                    failures = 0, last_error = NULL, error_kind = NULL, layout_failures = 0
+                WHERE id = ?
+                """,
+                [(stamp, stamp, source_id) for source_id in source_ids],
+            )
 
     def record_published(self, source_id: str, digest: str) -> None:
         """The feed files now show what the store holds; ``digest`` identifies them."""

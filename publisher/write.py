@@ -13,7 +13,6 @@ The store makes the same trade (SQLite WAL with ``synchronous=NORMAL``).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import tempfile
 from collections.abc import Iterable
@@ -56,22 +55,18 @@ def remove_temp_files(folder: Path) -> tuple[Path, ...]:
     return tuple(removed)
 
 
-def digest(contents: Iterable[bytes | None]) -> str:
-    """One short digest of several files' bytes (None: a missing file)."""
-    hasher = hashlib.sha256()
-    for data in contents:
-        hasher.update(b"-" if data is None else b"+%d:" % len(data))
-        hasher.update(data or b"")
-    return hasher.hexdigest()[:32]
+def files_stamp(paths: Iterable[Path]) -> str:
+    """What identifies these files as written: size, mtime and inode of each.
 
-
-def files_digest(paths: Iterable[Path]) -> str:
-    """The :func:`digest` of the files at ``paths`` as they are on disk now."""
-
-    def read(path: Path) -> bytes | None:
+    An unchanged file keeps all three; any rewrite, restore or removal changes one.
+    Cheaper than reading the files, which matters when most pages are unchanged.
+    """
+    parts = []
+    for path in paths:
         try:
-            return path.read_bytes()
+            stat = path.stat()
         except FileNotFoundError:
-            return None
-
-    return digest(read(path) for path in paths)
+            parts.append("-")
+            continue
+        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}")
+    return " ".join(parts)

@@ -318,6 +318,22 @@ def test_failures_are_counted_and_reset(tmp_path: Path):
         assert (state.failures, state.layout_failures, state.last_error) == (0, 0, None)
 
 
+def test_not_modified_is_a_success_that_keeps_the_rest(tmp_path: Path):
+    later = NOW + timedelta(hours=1)
+    with Store(tmp_path / "state.db") as store:
+        commit(store, stored(1))
+        store.record_published("newsroom", "stamp")
+        store.record_failure("newsroom", now=NOW, error="HTTP 503", kind="fetch", status=503)
+        store.record_not_modified(["newsroom", "never-seen"], now=later)
+        state = store.source_state("newsroom")
+        assert (state.failures, state.last_error, state.last_status) == (0, None, 304)
+        assert (state.last_attempt, state.last_success) == (later, later)
+        assert (state.etag, state.entries_seen, state.feed_digest) == ('"v1"', 1, "stamp")
+        assert store.source_state("never-seen").last_success is None  # no row is made up
+        commit(store, stored(2))  # new entries: the files are behind until published
+        assert store.source_state("newsroom").feed_digest is None
+
+
 def test_a_first_failure_creates_the_source_row(tmp_path: Path):
     with Store(tmp_path / "state.db") as store:
         store.record_failure("fresh", now=NOW, error="no entries found", kind="layout")
