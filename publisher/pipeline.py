@@ -10,8 +10,9 @@
     | write_feed        (atomic replace, only when bytes changed) write.write_if_changed
 
 The edges are passed in: ``session`` (network), ``store`` and ``out_dir`` (disk) and
-``now`` (clock). Sources run concurrently across hosts (``workers``), one request at a
-time per host (:class:`~publisher.hosts.HostGate`); the report keeps the given order.
+``now`` (clock). Pages are fetched concurrently across hosts (``workers`` threads), one
+request at a time per host (:class:`~publisher.hosts.HostGate`); every later stage runs on
+the calling thread as pages arrive. The report keeps the given order.
 A failing source is reported and never stops the others; its feed files
 are left exactly as they were.
 """
