@@ -265,7 +265,7 @@ def parse_config(text: str, *, path: Path) -> Config:
     defaults: Mapping[str, Any] = {}
     if top.has("defaults"):
         defaults_checker = _Checker(name, document["defaults"], "defaults", DEFAULT_KEYS)
-        defaults = _source_options(defaults_checker, {}, base_dir)
+        defaults = _source_options(defaults_checker)
     raw_sources = top.require("sources", list)
     if not raw_sources:
         top.fail("sources", "'sources' is empty; add at least one source")
@@ -356,7 +356,7 @@ def _source(name: str, raw: Any, index: int, defaults: Mapping[str, Any], base_d
     assert url is not None
     home = _url(check, "home", base_dir, required=False) or url
     options = dict(defaults)
-    options.update(_source_options(check, defaults, base_dir))
+    options.update(_source_options(check))
     for own, inherited in (("every", "cron"), ("cron", "every")):
         if check.has(own):  # a source's own timing replaces the one from defaults
             options.pop(inherited, None)
@@ -386,7 +386,7 @@ def _source(name: str, raw: Any, index: int, defaults: Mapping[str, Any], base_d
     )
 
 
-def _source_options(check: _Checker, defaults: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
+def _source_options(check: _Checker) -> dict[str, Any]:
     """The keys a source shares with ``defaults``; only those present in this mapping."""
     options: dict[str, Any] = {}
     simple: dict[str, tuple[type | tuple[type, ...], Callable[[str, type, Any], Any] | None]] = {
