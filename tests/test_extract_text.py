@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from publisher.cli import main
 from publisher.errors import ExtractError
-from publisher.extract.text import extract_text
+from publisher.extract.text import DATE_LINE, extract_text
 
 from .conftest import SEED
 
@@ -72,3 +73,31 @@ sources:
         dates = [e.published_parsed for e in parsed.entries]
         assert dates == sorted(dates, reverse=True)  # newest first
         assert len({e.id for e in parsed.entries}) == 10
+
+
+def test_an_html_page_is_read_as_the_text_a_browser_shows(seed_text: str) -> None:
+    """The live newsroom is HTML: the same layout, in markup, gives the same entries."""
+    blocks = [line for line in seed_text.split("\n\n") if line.strip()]
+    body = "".join(
+        f"<div class='b'><span>{html.escape(block.split(' • ')[0])}</span>"
+        + (f" • <em>{html.escape(block.split(' • ')[1])}</em>" if " • " in block else "")
+        + "</div>"
+        if DATE_LINE.match(block.strip())
+        else f"<p>{html.escape(block)}</p>"
+        for block in blocks
+    )
+    page = (
+        "<!DOCTYPE html><html><head><title>North Korea</title><style>p{}</style>"
+        "<script>var x = 'March 7, 2016 • Report';</script></head>"
+        f"<body><nav><a href='/'>Home</a></nav><main>{body}</main></body></html>"
+    )
+    from_html = extract_text(page, where="seed")
+    from_text = extract_text(seed_text, where="seed")
+    assert len(from_html) == 10
+    assert from_html == from_text
+
+
+def test_plain_text_starting_with_a_bracket_is_not_html() -> None:
+    text = "<Updates>\n\nMarch 7, 2016 • Report\n\nTitle\n\nSummary.\n"
+    (entry,) = extract_text(text, where="s")
+    assert entry.title == "Title"

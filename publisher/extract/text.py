@@ -5,11 +5,18 @@
     Ordinary North Koreans caught ...       <- summary: the lines up to the next date line
 
 Nothing above the first date line is an entry: pages put their own prose there.
+
+The layout is what a browser shows, so an HTML page (the live newsroom rather than a
+saved text rendering of it) is first turned into its visible text: scripts, styles and
+other invisible elements dropped, a line break after every block element.
 """
 
 from __future__ import annotations
 
 import re
+
+import lxml.html
+from lxml import etree
 
 from ..errors import ExtractError
 from ..model import RawEntry
@@ -29,8 +36,44 @@ DATE_LINE = re.compile(
 )
 
 
+_HTML_START = re.compile(
+    r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+)
+_INVISIBLE = ("script", "style", "noscript", "template", "head", "svg")
+_BLOCKS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
+        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+        "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tr",
+        "ul",
+    }
+)  # fmt: skip
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_HTML_START.match(text[:4096]))
+
+
+def visible_text(html: str) -> str:
+    """The text a browser shows for ``html``, one block element per line."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return html
+    for element in root.iter(*_INVISIBLE):
+        element.drop_tree()
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.lower() in _BLOCKS:
+            element.tail = "\n" + (element.tail or "")
+            if element.tag.lower() != "br":
+                element.text = "\n" + (element.text or "")
+    return str(root.text_content())
+
+
 def extract_text(text: str, *, where: str) -> tuple[RawEntry, ...]:
-    """The entries of a plain-text newsroom page, in page order."""
+    """The entries of a plain-text newsroom page (or of an HTML page's text), in order."""
+    if looks_like_html(text):
+        text = visible_text(text)
     lines = [line.strip() for line in text.splitlines()]
     starts = [index for index, line in enumerate(lines) if DATE_LINE.match(line)]
     if not starts:
