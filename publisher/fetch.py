@@ -290,7 +290,9 @@ def _attempt(
                     url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
-                raise _Retry(FetchError(source.url, _network_reason(exc, url)), url=url) from None
+                where = "" if url == source.url else f" on {url}"  # a redirect target
+                reason = _network_reason(exc, where)
+                raise _Retry(FetchError(source.url, reason), url=url) from None
             except requests.RequestException as exc:
                 reason = redact(f"request failed: {type(exc).__name__}: {exc}", request.secrets)
                 raise FetchError(source.url, reason) from None
@@ -422,10 +424,10 @@ def _retry_after(response: requests.Response) -> float | None:
     return max(0.0, seconds)
 
 
-def _network_reason(exc: Exception, url: str) -> str:
+def _network_reason(exc: Exception, where: str) -> str:
     kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
     return (
-        f"{kind} ({type(exc).__name__}) on {url}; check the URL and your network, "
+        f"{kind} ({type(exc).__name__}){where}; check the URL and your network, "
         "or raise 'timeout' for a slow site"
     )
 
