@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from publisher.decode import decode, meta_charset
 
 TEXT = "Grüße, café – “quoted”"
+META = '<meta charset="iso-8859-1">'
 
 
 @pytest.mark.parametrize(
@@ -23,7 +24,7 @@ TEXT = "Grüße, café – “quoted”"
         ("café".encode("cp1252"), "ISO-8859-1", "café", "cp1252"),
         ("Grüße".encode("iso8859-15"), "iso-8859-15", "Grüße", "iso8859-15"),
         # declared in <meta>, nothing in HTTP
-        (b'<meta charset="iso-8859-1"><p>caf\xe9</p>', None, '<meta charset="iso-8859-1"><p>café</p>', "cp1252"),
+        (META.encode() + b"<p>caf\xe9</p>", None, META + "<p>café</p>", "cp1252"),
         (
             b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">\x93q\x94',
             None,
@@ -31,7 +32,7 @@ TEXT = "Grüße, café – “quoted”"
             "cp1252",
         ),
         # a Latin-1 declaration over bytes that are really UTF-8 (a re-saved page)
-        (b'<meta charset="iso-8859-1">' + "geschützt".encode(), None, '<meta charset="iso-8859-1">geschützt', "utf-8"),
+        (META.encode() + "geschützt".encode(), None, META + "geschützt", "utf-8"),
         # nothing declared, not UTF-8: windows-1252
         (b"caf\xe9", None, "café", "cp1252"),
         # an unknown declared charset is ignored
