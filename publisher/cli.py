@@ -296,16 +296,7 @@ def print_run_report(report: RunReport, *, quiet: bool, out: TextIO | None = Non
 
 
 def _summary(r: SourceReport) -> str:
-    if not r.ok:
-        return f"FAILED  {r.error}"
-    if r.not_modified:
-        repaired = ", feed files repaired from the store" if r.files_written else ""
-        return f"ok      not modified (HTTP 304){repaired}"
-    files = "files written" if r.files_written else "files unchanged"
-    text = f"ok      {r.found} found, {r.new} new, {r.changed} updated, {files}"
-    if r.warnings:
-        text += f", {len(r.warnings)} warning(s)"
-    return text
+    return f"{'ok' if r.ok else 'FAILED':<6}  {r.summary}"
 
 
 def cmd_validate(args: argparse.Namespace, config: Config) -> int:

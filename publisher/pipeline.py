@@ -70,6 +70,20 @@ class SourceReport:
             return "not modified"
         return "written" if self.files_written else "unchanged"
 
+    @property
+    def summary(self) -> str:
+        """What happened, in a few words: for the run table and the scheduler's log."""
+        if not self.ok:
+            return str(self.error)
+        if self.not_modified:
+            repaired = ", feed files repaired from the store" if self.files_written else ""
+            return f"not modified (HTTP 304){repaired}"
+        files = "files written" if self.files_written else "files unchanged"
+        text = f"{self.found} found, {self.new} new, {self.changed} updated, {files}"
+        if self.warnings:
+            text += f", {len(self.warnings)} warning(s)"
+        return text
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunReport:

@@ -62,14 +62,7 @@ def make_trigger(timing: Timing) -> Any:
 
 def describe(report: SourceReport) -> str:
     """One line for the log: what a job did."""
-    if not report.ok:
-        return f"failed: {report.error}"
-    if report.not_modified:
-        repaired = ", feed files repaired from the store" if report.files_written else ""
-        return f"not modified (HTTP 304){repaired}"
-    return f"{report.outcome}: {report.found} found, {report.new} new, {report.changed} updated" + (
-        f", {len(report.warnings)} warning(s)" if report.warnings else ""
-    )
+    return f"{report.outcome}: {report.summary}"
 
 
 class Scheduler:

@@ -228,7 +228,7 @@ def test_sigterm_lets_the_job_in_flight_finish(tmp_path: Path):
                 stop(process)
     assert (tmp_path / "feeds" / "slow.atom").exists()
     logged = log_file.read_text()
-    assert "slow: written: 3 found, 3 new" in logged
+    assert "slow: written: 3 found, 3 new, 0 updated, files written" in logged
     assert logged.index("received SIGTERM") < logged.index("slow: written")
     assert "stopped cleanly" in logged
 
