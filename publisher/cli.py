@@ -4,6 +4,7 @@
                        [--log-format text|json]                      exit 0 ok, 1 a source failed
     publisher schedule [-c sources.yaml] [--no-initial-run]          runs until SIGTERM, exit 0
     publisher validate [-c sources.yaml]                             exit 0 ok, 2 invalid
+    publisher preview  [-c sources.yaml] ID [--json]                 exit 0 ok, 1 failed
     publisher status   [-c sources.yaml] [--json]                    exit 0 all ok, 1 otherwise
 
 Exit 2 is a configuration error: nothing was fetched or written. Exit 75 (EX_TEMPFAIL):
@@ -27,7 +28,15 @@ from .config import Config, Source, load_config
 from .errors import ConfigError, LockError, PublisherError
 from .fetch import make_session
 from .lock import StateLock, lock_path
-from .pipeline import RunReport, SourceReport, feed_paths, run_once, select_sources
+from .model import Entry
+from .pipeline import (
+    RunReport,
+    SourceReport,
+    feed_paths,
+    preview_source,
+    run_once,
+    select_sources,
+)
 from .store import SourceState, Store
 from .triggers import Timing, due_at, is_due
 from .write import remove_temp_files
@@ -117,6 +126,15 @@ def _parser() -> argparse.ArgumentParser:
         "validate", parents=[common], help="check the configuration offline"
     )
     validate.set_defaults(command=cmd_validate)
+
+    preview = commands.add_parser(
+        "preview",
+        parents=[common],
+        help="fetch one source and show the entries it gives, storing and writing nothing",
+    )
+    preview.add_argument("source_id", metavar="ID", help="the source to preview")
+    preview.add_argument("--json", action="store_true", help="print JSON")
+    preview.set_defaults(command=cmd_preview)
 
     status = commands.add_parser("status", parents=[common], help="show each source's state")
     status.add_argument("--json", action="store_true", help="print JSON")
@@ -307,6 +325,52 @@ def cmd_validate(args: argparse.Namespace, config: Config) -> int:
             f"feeds go to {config.site.output}, published at {config.site.base_url}"
         )
     return EXIT_OK
+
+
+def cmd_preview(args: argparse.Namespace, config: Config) -> int:
+    """Fetch one source (enabled or not) and print its entries: for writing selectors."""
+    try:
+        source = config.source(args.source_id)
+    except KeyError:
+        known = ", ".join(source.id for source in config.sources)
+        raise ConfigError(
+            f"no source with id {args.source_id}; known ids: {known}", path=str(config.path)
+        ) from None
+    now = datetime.now(UTC)
+    with make_session(contact=config.site.contact) as session:
+        try:
+            entries, warnings = preview_source(source, session=session, now=now)
+        except PublisherError as exc:
+            print(f"{source.id}: FAILED  {exc}", file=sys.stderr)
+            return EXIT_FAILED
+    if args.json:
+        print(json.dumps([_entry_json(entry) for entry in entries], indent=2, ensure_ascii=False))
+    else:
+        tz = source.tz
+        for entry in entries:
+            when = (
+                entry.published.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                if entry.published
+                else "no date"
+            )
+            kind = f"  [{entry.category}]" if entry.category else ""
+            print(f"{when:<16}  {entry.title}{kind}\n{'':<16}  {entry.link}")
+        print(f"{len(entries)} entries on {source.url} ({source.timezone}); nothing was stored")
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "link": entry.link,
+        "published": entry.published.isoformat() if entry.published else None,
+        "category": entry.category,
+        "summary": entry.summary,
+        "image": entry.image,
+    }
 
 
 def source_status(

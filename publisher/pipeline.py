@@ -35,7 +35,7 @@ from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
 from .extract import extract_entries, link_base
 from .fetch import Validators, fetch_page
 from .hosts import HostGate, host_key
-from .model import Page
+from .model import Entry, Page
 from .normalise import normalise_entries
 from .render import render_feeds
 from .robots import RobotsCache
@@ -201,6 +201,23 @@ def _record_not_modified(
         store.record_not_modified(
             (r.source_id for r in reports if r is not None and r.ok and r.not_modified), now=now
         )
+
+
+def preview_source(
+    source: Source, *, session: requests.Session, now: datetime
+) -> tuple[tuple[Entry, ...], tuple[str, ...]]:
+    """What the source's page gives now: entries and warnings, with nothing stored or
+    written (for checking selectors). Raises the source's error, as a run would report it.
+    """
+    page = fetch_page(source, session=session)
+    raws = extract_entries(page, source)
+    result = normalise_entries(raws, source=source, page_url=link_base(page, source), now=now)
+    if not result.entries:
+        raise ExtractError(
+            f"{source.id}: no entries found on {page.url}: the items matched but none had "
+            "a title; check the title selector"
+        )
+    return result.entries, result.warnings
 
 
 def host_order(sources: Sequence[Source]) -> list[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import feedparser
@@ -66,3 +67,32 @@ def test_run_report_lines() -> None:
     quiet = io.StringIO()
     print_run_report(report, quiet=True, out=quiet)
     assert quiet.getvalue().splitlines() == ["d  FAILED  d: HTTP 404"]
+
+
+def test_preview_shows_entries_and_stores_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = str(project / "sources.yaml")
+    assert main(["preview", "example-newsroom", "-c", config]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("2026-10-14 00:00  Court halts harbour evictions")
+    assert out[0].endswith("[Press Release]")
+    assert out[1].strip() == "https://www.example.org/newsroom/2026/10/harbour-evictions-halted/"
+    assert out[-1].startswith("5 entries on file://")
+    assert not (project / "feeds").exists()
+    assert not (project / ".publisher").exists()
+
+    assert main(["preview", "example-bulletins", "--json", "-c", config]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert [e["published"][:10] for e in entries] == ["2026-11-03", "2026-10-19", "2026-09-30"]
+
+
+def test_preview_of_a_broken_source_says_why(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "examples" / "newsroom.html").write_text("<html><body>Moved</body></html>")
+    assert main(["preview", "example-newsroom", "-c", str(project / "sources.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "example-newsroom: FAILED" in err and "matched nothing" in err
+    assert main(["preview", "nope", "-c", str(project / "sources.yaml")]) == 2
+    assert "no source with id nope" in capsys.readouterr().err
