@@ -95,6 +95,7 @@ class Site:
     state: Path
     contact: str | None = None
     workers: int = 8
+    websub_hub: str | None = None  # WebSub hub announced in the feeds and pinged on change
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -219,7 +220,7 @@ class _Checker:
 
 _TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
 
-SITE_KEYS = ("base_url", "output", "state", "contact", "workers")
+SITE_KEYS = ("base_url", "output", "state", "contact", "workers", "websub_hub")
 SOURCE_KEYS = (
     "id", "title", "url", "home", "format", "timezone", "author", "enabled", "select",
     "dayfirst", "max_entries", "max_age_days", "min_entries_ratio", "broken_after",
@@ -330,12 +331,21 @@ def _site(top: _Checker, name: str, base_dir: Path) -> Site:
         )
     if not base_url.endswith("/"):
         base_url += "/"
+    hub = check.get("websub_hub", str)
+    if hub is not None:
+        hub_parts = urlsplit(hub)
+        if hub_parts.scheme not in ("http", "https") or not hub_parts.netloc:
+            check.fail(
+                "websub_hub",
+                f"'websub_hub' must be the http(s) address of a WebSub hub, not {hub!r}",
+            )
     return Site(
         base_url=base_url,
         output=base_dir / check.get("output", str, "feeds"),
         state=base_dir / check.get("state", str, ".publisher/state.db"),
         contact=check.get("contact", str),
         workers=check.positive("workers", int, 8),
+        websub_hub=hub,
     )
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -37,10 +37,11 @@ from .fetch import Validators, fetch_page
 from .hosts import HostGate, host_key
 from .model import Entry, Page
 from .normalise import normalise_entries
-from .render import render_feeds
+from .render import feed_urls, render_feeds
 from .robots import RobotsCache
 from .stages import StageTimes, stage
 from .store import SourceState, Store
+from .websub import ping_hub
 from .write import files_stamp, write_if_changed
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ def run_once(
     def done(index: int, fetched: Page | Exception) -> None:
         nonlocal emitted
         source = todo[index]
-        reports[index] = _settle(
+        report = _settle(
             source,
             lambda: _finish(
                 source, states[source.id], fetched, site=site, store=store, now=now,
@@ -164,6 +165,7 @@ def run_once(
             store=store,
             now=now,
         )  # fmt: skip
+        reports[index] = _announce(report, source, site=site, session=session)
         while emitted < len(todo) and reports[emitted] is not None:
             if on_report is not None:
                 on_report(reports[emitted])  # type: ignore[arg-type]
@@ -187,6 +189,21 @@ def run_once(
                 future.cancel()
             _record_not_modified(reports, store=store, now=now, timings=timings)
     return RunReport(sources=tuple(report for report in reports if report is not None))
+
+
+def _announce(
+    report: SourceReport, source: Source, *, site: Site, session: requests.Session
+) -> SourceReport:
+    """Tell the WebSub hub (if any) about the feed files this report wrote."""
+    if not (site.websub_hub and report.files_written):
+        return report
+    written = {Path(name).name for name in report.files_written}
+    topics = [url for url in feed_urls(site, source) if url.rsplit("/", 1)[-1] in written]
+    warning = ping_hub(session, site.websub_hub, topics)
+    if warning is None:
+        return report
+    log.warning("%s: %s", source.id, warning)
+    return replace(report, warnings=(*report.warnings, f"{source.id}: {warning}"))
 
 
 def _record_not_modified(
@@ -264,7 +281,7 @@ def process_source(
         now=now,
     )  # fmt: skip
     _record_not_modified((report,), store=store, now=now, timings=timings)
-    return report
+    return _announce(report, source, site=site, session=session)
 
 
 def _settle(

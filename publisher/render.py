@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from .config import Site, Source
 from .model import StoredEntry
 
 GENERATOR = "publisher"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,21 +52,41 @@ def render_feeds(
     atom_url, rss_url = feed_urls(site, source)
     # One generator for both files: building the entries is half of feedgen's cost.
     # Only the self link differs; _links replaces the links exactly as they were set.
-    fg = _generator(source, entries, updated=updated, self_url=atom_url)
+    hub = site.websub_hub
+    fg = _generator(source, entries, updated=updated, self_url=atom_url, hub=hub)
     atom = fg.atom_str(pretty=True)
-    _links(fg, source, self_url=rss_url)
-    return FeedFiles(atom=atom, rss=fg.rss_str(pretty=True))
+    _links(fg, source, self_url=rss_url, hub=hub)
+    rss = fg.rss_str(pretty=True)
+    return FeedFiles(atom=atom, rss=_with_hub(rss, hub) if hub else rss)
 
 
-def _links(fg: FeedGenerator, source: Source, *, self_url: str) -> None:
+def _links(fg: FeedGenerator, source: Source, *, self_url: str, hub: str | None) -> None:
     # feedgen uses the href of the last link() call as the RSS channel link:
-    # self first, the newsroom page (alternate) last.
+    # self first, the hub, the newsroom page (alternate) last.
     fg.link(href=self_url, rel="self", replace=True)
+    if hub:
+        fg.link(href=hub, rel="hub")
     fg.link(href=source.home, rel="alternate")
 
 
+def _with_hub(rss: bytes, hub: str) -> bytes:
+    """feedgen writes only the self atom:link into RSS; WebSub needs the hub link too."""
+    root = etree.fromstring(rss)
+    self_link = root.find(f"channel/{{{ATOM_NS}}}link[@rel='self']")
+    assert self_link is not None  # _links always sets one
+    link = etree.Element(f"{{{ATOM_NS}}}link", href=hub, rel="hub")
+    link.tail = self_link.tail
+    self_link.addnext(link)
+    return bytes(etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=True))
+
+
 def _generator(
-    source: Source, entries: Sequence[StoredEntry], *, updated: datetime, self_url: str
+    source: Source,
+    entries: Sequence[StoredEntry],
+    *,
+    updated: datetime,
+    self_url: str,
+    hub: str | None,
 ) -> FeedGenerator:
     fg = FeedGenerator()
     with_images = any(entry.image for entry in entries)
@@ -72,7 +94,7 @@ def _generator(
         fg.load_extension("media")
     fg.id(feed_id(source))
     fg.title(source.title)
-    _links(fg, source, self_url=self_url)
+    _links(fg, source, self_url=self_url, hub=hub)
     fg.description(f"Entries from {source.home}")
     fg.author({"name": source.author or source.title})
     fg.generator(GENERATOR)

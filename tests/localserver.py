@@ -31,6 +31,8 @@ class Seen:
     headers: dict[str, str]
     start: float
     end: float
+    method: str = "GET"
+    body: bytes = b""
 
 
 Handler = Callable[[str, dict[str, str]], Reply]
@@ -99,6 +101,13 @@ def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
         timeout = 10  # an idle keep-alive connection ends after this
 
         def do_GET(self) -> None:
+            self._handle("GET", b"")
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self._handle("POST", self.rfile.read(length))
+
+        def _handle(self, method: str, body: bytes) -> None:
             start = time.monotonic()
             if server.overlap is not None:
                 server.overlap.enter(server.port)
@@ -113,7 +122,16 @@ def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 # the request is in the log and no longer counts as in flight
                 end = time.monotonic()
                 with server._lock:
-                    server.seen.append(Seen(path=self.path, headers=headers, start=start, end=end))
+                    server.seen.append(
+                        Seen(
+                            path=self.path,
+                            headers=headers,
+                            start=start,
+                            end=end,
+                            method=method,
+                            body=body,
+                        )
+                    )
                 if server.overlap is not None:
                     server.overlap.leave(server.port)
             self.send_response(reply.status)
