@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+import requests
+
 from . import __version__, logs
 from .config import Config, Source, load_config
 from .errors import ConfigError, LockError, PublisherError
@@ -163,6 +165,22 @@ def _configure_logging(args: argparse.Namespace) -> None:
     logs.configure(level=level, fmt=args.log_format, timestamps=service)
 
 
+@contextmanager
+def _writer(config: Config, *, command: str) -> Iterator[tuple[Store, requests.Session]]:
+    """What a command that writes needs: the state lock, the store and one session.
+
+    Under the lock, temporary feed files a killed run left behind are removed first.
+    """
+    with (
+        StateLock(lock_path(config.site.state), command=command),
+        Store(config.site.state) as store,
+        make_session(contact=config.site.contact) as session,
+    ):
+        for path in remove_temp_files(config.site.output):
+            log.info("removed %s, left by an interrupted run", path)
+        yield store, session
+
+
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     try:
         sources = select_sources(config, args.only)
@@ -174,13 +192,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if not sources:
         print("publisher: no enabled sources; set 'enabled: true' on one", file=sys.stderr)
         return EXIT_OK
-    with (
-        StateLock(lock_path(config.site.state), command="run"),
-        Store(config.site.state) as store,
-        make_session(contact=config.site.contact) as session,
-    ):
-        for path in remove_temp_files(config.site.output):  # left by a killed run
-            log.info("removed %s, left by an interrupted run", path)
+    with _writer(config, command="run") as (store, session):
         now = datetime.now(UTC)
         if args.due:
             sources = due_sources(sources, store, now)
@@ -276,13 +288,7 @@ def print_json_report(report: RunReport, *, quiet: bool, out: TextIO | None = No
 def cmd_schedule(args: argparse.Namespace, config: Config) -> int:
     from .schedule import Scheduler, serve  # imports APScheduler
 
-    with (
-        StateLock(lock_path(config.site.state), command="schedule"),
-        Store(config.site.state) as store,
-        make_session(contact=config.site.contact) as session,
-    ):
-        for path in remove_temp_files(config.site.output):  # left by a killed run
-            log.info("removed %s, left by an interrupted run", path)
+    with _writer(config, command="schedule") as (store, session):
         scheduler = Scheduler(
             config, store=store, session=session, initial_run=not args.no_initial_run
         )
