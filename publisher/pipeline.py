@@ -20,8 +20,9 @@ are left exactly as they were.
 from __future__ import annotations
 
 import logging
+import queue
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
@@ -144,7 +145,7 @@ def run_once(
     with stage(timings, "store"):
         states = {source.id: store.source_state(source.id) for source in todo}
 
-    def fetch(source: Source) -> Page | Exception:
+    def fetch(source: Source) -> _Fetched:
         return _fetch(
             source, states[source.id], session=session, out_dir=out,
             gate=gate, robots=robots, timings=timings,
@@ -153,7 +154,7 @@ def run_once(
     reports: list[SourceReport | None] = [None] * len(todo)
     emitted = 0
 
-    def done(index: int, fetched: Page | Exception) -> None:
+    def done(index: int, fetched: _Fetched) -> None:
         nonlocal emitted
         source = todo[index]
         report = _settle(
@@ -173,19 +174,26 @@ def run_once(
 
     count = max(1, min(workers or site.workers, len(todo)))
     order = iter(host_order(todo))
+    # Workers announce each fetch they finish on this queue (cheaper than waiting on
+    # the set of pending futures, which costs a waiter per future at every completion).
+    finished: queue.SimpleQueue[int] = queue.SimpleQueue()
+    pending: dict[int, Future[_Fetched]] = {}
+
+    def submit(index: int) -> None:
+        pending[index] = future = pool.submit(fetch, todo[index])
+        future.add_done_callback(lambda _, index=index: finished.put(index))  # type: ignore[misc]
+
     with ThreadPoolExecutor(max_workers=count, thread_name_prefix="publisher-fetch") as pool:
-        pending: dict[Future[Page | Exception], int] = {}
         try:
             for index in islice(order, 2 * count):
-                pending[pool.submit(fetch, todo[index])] = index
+                submit(index)
             while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    done(pending.pop(future), future.result())
-                    for index in islice(order, 1):
-                        pending[pool.submit(fetch, todo[index])] = index
+                index = finished.get()
+                done(index, pending.pop(index).result())
+                for following in islice(order, 1):
+                    submit(following)
         finally:
-            for future in pending:
+            for future in pending.values():
                 future.cancel()
             _record_not_modified(reports, store=store, now=now, timings=timings)
     return RunReport(sources=tuple(report for report in reports if report is not None))
@@ -317,6 +325,15 @@ def feed_paths(out_dir: Path, source: Source) -> tuple[Path, Path]:
     return out_dir / f"{source.id}.atom", out_dir / f"{source.id}.rss"
 
 
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """What a fetch hands on: the page, or the exception that stopped it (raised again by
+    :func:`_finish`), and the stamp of the source's feed files before it (None: missing)."""
+
+    page: Page | Exception
+    files: str | None
+
+
 def _fetch(
     source: Source,
     state: SourceState,
@@ -326,24 +343,26 @@ def _fetch(
     gate: HostGate | None,
     robots: RobotsCache | None,
     timings: StageTimes | None = None,
-) -> Page | Exception:
-    """The page, or the exception that stopped it (raised again by :func:`_finish`)."""
-    have_files = all(path.exists() for path in feed_paths(out_dir, source))
+) -> _Fetched:
+    """Runs on a worker thread, so the files' stat calls stay off the thread that writes."""
+    files = files_stamp(feed_paths(out_dir, source))
+    # a missing feed file is rebuilt from a full page, so ask for one
     validators = Validators(etag=state.etag, last_modified=state.last_modified)
     try:
         with stage(timings, "fetch"):
-            return fetch_page(
-                source, session=session, validators=validators if have_files else None,
+            page = fetch_page(
+                source, session=session, validators=validators if files is not None else None,
                 gate=gate, robots=robots,
             )  # fmt: skip
     except Exception as exc:  # handed to the thread that records outcomes
-        return exc
+        return _Fetched(exc, files)
+    return _Fetched(page, files)
 
 
 def _finish(
     source: Source,
     state: SourceState,
-    fetched: Page | Exception,
+    fetched: _Fetched,
     *,
     site: Site,
     store: Store,
@@ -351,9 +370,9 @@ def _finish(
     out_dir: Path,
     timings: StageTimes | None = None,
 ) -> SourceReport:
-    if isinstance(fetched, Exception):
-        raise fetched
-    page = fetched
+    if isinstance(fetched.page, Exception):
+        raise fetched.page
+    page = fetched.page
     paths = feed_paths(out_dir, source)
     moved = page.permanent_redirect
     if moved:
@@ -365,7 +384,7 @@ def _finish(
         # written. Never from an empty store: a blind 304 must not empty a feed.
         written: tuple[str, ...] = ()
         if state.entries_stored and (
-            state.feed_digest is None or files_stamp(paths) != state.feed_digest
+            state.feed_digest is None or fetched.files != state.feed_digest
         ):
             written = _publish(
                 source, site=site, store=store, now=now, paths=paths, timings=timings

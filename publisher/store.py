@@ -318,7 +318,7 @@ class Store:
                 [(stamp, stamp, source_id) for source_id in source_ids],
             )
 
-    def record_published(self, source_id: str, digest: str) -> None:
+    def record_published(self, source_id: str, digest: str | None) -> None:
         """The feed files now show what the store holds; ``digest`` identifies them."""
         with self._transaction() as db:
             db.execute("UPDATE sources SET feed_digest = ? WHERE id = ?", (digest, source_id))

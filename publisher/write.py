@@ -55,8 +55,9 @@ def remove_temp_files(folder: Path) -> tuple[Path, ...]:
     return tuple(removed)
 
 
-def files_stamp(paths: Iterable[Path]) -> str:
-    """What identifies these files as written: size, mtime and inode of each.
+def files_stamp(paths: Iterable[Path]) -> str | None:
+    """What identifies these files as written: size, mtime and inode of each; None when
+    one of them is missing.
 
     An unchanged file keeps all three; any rewrite, restore or removal changes one.
     Cheaper than reading the files, which matters when most pages are unchanged.
@@ -66,7 +67,6 @@ def files_stamp(paths: Iterable[Path]) -> str:
         try:
             stat = path.stat()
         except FileNotFoundError:
-            parts.append("-")
-            continue
+            return None
         parts.append(f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}")
     return " ".join(parts)
