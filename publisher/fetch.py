@@ -133,12 +133,12 @@ def send_get(
     request.prepare_method("GET")
     request.prepare_url(url, None)
     request.prepare_headers({**session.headers, **headers})
-    settings: dict[str, Any] = session.merge_environment_settings(url, {}, True, None, None)
+    settings = session.merge_environment_settings(url, {}, True, None, None)
     return session.get_adapter(url).send(
         request,
         stream=True,
         timeout=timeout,
-        verify=settings["verify"],
+        verify=True if settings["verify"] is None else settings["verify"],
         cert=settings["cert"],
         proxies=settings["proxies"],
     )
