@@ -64,6 +64,44 @@ def test_valid_configuration(tmp_path: Path) -> None:
     assert example.title == "example-newsroom"  # title defaults to the id
 
 
+def test_anchors_merge_keys_and_typed_values(tmp_path: Path) -> None:
+    """YAML's own sharing (anchors, aliases, ``<<`` merge keys) works, a mapping's own keys
+    override merged ones, values keep their types and every line is right."""
+    text = """\
+site:
+  base_url: https://feeds.example.org
+  workers: 3
+defaults:
+  retries: 0
+sources:
+  - id: one
+    url: https://one.example.org/news/
+    format: text
+    <<: &common {timezone: Europe/Berlin, max_entries: 7, respect_robots: false}
+  - id: two
+    url: https://two.example.org/news/
+    format: text
+    title: "2024"
+    min_delay: 1
+    max_entries: 9
+    <<: *common
+    author: &who Jo
+  - id: three
+    url: https://three.example.org/news/
+    format: text
+    author: *who
+"""
+    one, two, three = parse(text, tmp_path).sources
+    assert (one.timezone, one.max_entries, one.respect_robots) == ("Europe/Berlin", 7, False)
+    assert (two.timezone, two.max_entries, two.title, two.min_delay) == (
+        "Europe/Berlin", 9, "2024", 1.0,
+    )  # fmt: skip
+    assert two.author == three.author == "Jo"
+    assert (one.line, two.line, three.line) == (7, 11, 19)
+    with pytest.raises(ConfigError, match=r":17: duplicate key 'max_entries' \(first on line 16\)"):
+        parse(text.replace("    <<: *common\n", "    max_entries: 8\n"), tmp_path)
+
+
 def test_repository_sources_yaml_is_valid() -> None:
     config = load_config(Path(__file__).parent.parent / "sources.yaml")
     assert any(source.enabled for source in config.sources)
@@ -175,6 +213,16 @@ INVALID = [
         "site:\n  base_url: https://x.org/\n  base_url: https://y.org/\nsources: []\n",
         r":3: duplicate key 'base_url' \(first on line 2\)",
         id="duplicate-key",
+    ),
+    pytest.param(
+        "site: &site\n  base_url: https://x.org/\n  again: *site\nsources: []\n",
+        r":1: an alias \(\*name\) refers to a mapping or list that contains it",
+        id="recursive-alias",
+    ),
+    pytest.param(
+        "site:\n  base_url: https://x.org/\n  ? [a, b]\n  : 1\nsources: []\n",
+        r":3: a key must be a plain value",
+        id="list-as-key",
     ),
 ]
 
