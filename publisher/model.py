@@ -1,4 +1,5 @@
-"""The records that flow down the pipeline: Page -> RawEntry -> Entry -> StoredEntry."""
+"""The records that flow down the pipeline: Page -> RawEntry -> Entry -> StoredEntry;
+and RobotsFile, a host's robots.txt as the store keeps it between runs."""
 
 from __future__ import annotations
 
@@ -63,3 +64,13 @@ class StoredEntry:
     fingerprint: str
     seq: int  # insertion order: breaks ties between equal dates, top of page wins
     image: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RobotsFile:
+    """A host's robots.txt as fetched: kept in the store so the next run need not ask."""
+
+    host: str  # scheme://host:port, as hosts.host_key gives it
+    fetched_at: datetime
+    status: int  # HTTP status; 2xx: ``body`` holds the rules, 4xx: no rules
+    body: str = ""

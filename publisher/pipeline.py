@@ -24,7 +24,7 @@ import queue
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
@@ -39,7 +39,7 @@ from .hosts import HostGate, host_key
 from .model import Entry, Page
 from .normalise import normalise_entries
 from .render import feed_urls, render_feeds
-from .robots import RobotsCache
+from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .stages import StageTimes, stage
 from .store import SourceState, Store
 from .websub import ping_hub
@@ -131,6 +131,8 @@ def run_once(
     Up to ``workers`` (default ``site.workers``) pages are fetched at once by worker
     threads, taking hosts in turn; the shared ``gate`` keeps requests to one host one at
     a time and ``min_delay`` apart, and ``robots`` fetches each host's robots.txt once.
+    Without ``robots``, the run makes its own cache and keeps it in ``store``, so that the
+    next runs within :data:`~publisher.robots.ROBOTS_MAX_AGE` need not ask again.
     The calling thread does the rest (extract to write) for each page as it arrives:
     that work is CPU-bound, so more threads would only contend for the interpreter, and
     the store is written from one thread. At most ``2 * workers`` fetched pages wait at a
@@ -141,27 +143,34 @@ def run_once(
     out = out_dir if out_dir is not None else site.output
     todo = tuple(sources)
     gate = gate if gate is not None else HostGate()
-    robots = robots if robots is not None else RobotsCache(session=session, gate=gate)
+    keep_robots = robots is None  # a cache of our own: remembered in the store
+    if robots is None:
+        robots = RobotsCache(session=session, gate=gate, max_age=ROBOTS_MAX_AGE)
     with stage(timings, "store"):
         states = {source.id: store.source_state(source.id) for source in todo}
+        if keep_robots:
+            since = now - timedelta(seconds=ROBOTS_MAX_AGE)
+            robots.load(store.robots_files(since=since), now=now)
+    with stage(timings, "write"):  # before the workers start: no thread waits on a stat
+        stamps = {source.id: files_stamp(feed_paths(out, source)) for source in todo}
 
-    def fetch(source: Source) -> _Fetched:
+    def fetch(source: Source) -> Page | Exception:
         return _fetch(
-            source, states[source.id], session=session, out_dir=out,
+            source, states[source.id], files=stamps[source.id], session=session,
             gate=gate, robots=robots, timings=timings,
         )  # fmt: skip
 
     reports: list[SourceReport | None] = [None] * len(todo)
     emitted = 0
 
-    def done(index: int, fetched: _Fetched) -> None:
+    def done(index: int, fetched: Page | Exception) -> None:
         nonlocal emitted
         source = todo[index]
         report = _settle(
             source,
             lambda: _finish(
-                source, states[source.id], fetched, site=site, store=store, now=now,
-                out_dir=out, timings=timings,
+                source, states[source.id], fetched, files=stamps[source.id], site=site,
+                store=store, now=now, out_dir=out, timings=timings,
             ),
             store=store,
             now=now,
@@ -177,7 +186,7 @@ def run_once(
     # Workers announce each fetch they finish on this queue (cheaper than waiting on
     # the set of pending futures, which costs a waiter per future at every completion).
     finished: queue.SimpleQueue[int] = queue.SimpleQueue()
-    pending: dict[int, Future[_Fetched]] = {}
+    pending: dict[int, Future[Page | Exception]] = {}
 
     def submit(index: int) -> None:
         pending[index] = future = pool.submit(fetch, todo[index])
@@ -196,6 +205,9 @@ def run_once(
             for future in pending.values():
                 future.cancel()
             _record_not_modified(reports, store=store, now=now, timings=timings)
+            if keep_robots:
+                with stage(timings, "store"):
+                    store.save_robots_files(robots.to_keep(dated=now))
     return RunReport(sources=tuple(report for report in reports if report is not None))
 
 
@@ -275,15 +287,16 @@ def process_source(
 ) -> SourceReport:
     """Fetch, extract, normalise, store, render and write one source; never raises."""
     state = store.source_state(source.id)
+    files = files_stamp(feed_paths(out_dir, source))
     fetched = _fetch(
-        source, state, session=session, out_dir=out_dir, gate=gate, robots=robots,
+        source, state, files=files, session=session, gate=gate, robots=robots,
         timings=timings,
     )  # fmt: skip
     report = _settle(
         source,
         lambda: _finish(
-            source, state, fetched, site=site, store=store, now=now, out_dir=out_dir,
-            timings=timings,
+            source, state, fetched, files=files, site=site, store=store, now=now,
+            out_dir=out_dir, timings=timings,
         ),
         store=store,
         now=now,
@@ -325,54 +338,48 @@ def feed_paths(out_dir: Path, source: Source) -> tuple[Path, Path]:
     return out_dir / f"{source.id}.atom", out_dir / f"{source.id}.rss"
 
 
-@dataclass(frozen=True, slots=True)
-class _Fetched:
-    """What a fetch hands on: the page, or the exception that stopped it (raised again by
-    :func:`_finish`), and the stamp of the source's feed files before it (None: missing)."""
-
-    page: Page | Exception
-    files: str | None
-
-
 def _fetch(
     source: Source,
     state: SourceState,
     *,
+    files: str | None,
     session: requests.Session,
-    out_dir: Path,
     gate: HostGate | None,
     robots: RobotsCache | None,
     timings: StageTimes | None = None,
-) -> _Fetched:
-    """Runs on a worker thread, so the files' stat calls stay off the thread that writes."""
-    files = files_stamp(feed_paths(out_dir, source))
-    # a missing feed file is rebuilt from a full page, so ask for one
+) -> Page | Exception:
+    """The page, or the exception that stopped it (raised again by :func:`_finish`).
+
+    ``files`` is the stamp of the source's feed files; None (a file is missing) asks for
+    the whole page, since the files are then rebuilt from it.
+    """
     validators = Validators(etag=state.etag, last_modified=state.last_modified)
     try:
         with stage(timings, "fetch"):
-            page = fetch_page(
+            return fetch_page(
                 source, session=session, validators=validators if files is not None else None,
                 gate=gate, robots=robots,
             )  # fmt: skip
     except Exception as exc:  # handed to the thread that records outcomes
-        return _Fetched(exc, files)
-    return _Fetched(page, files)
+        return exc
 
 
 def _finish(
     source: Source,
     state: SourceState,
-    fetched: _Fetched,
+    fetched: Page | Exception,
     *,
+    files: str | None,
     site: Site,
     store: Store,
     now: datetime,
     out_dir: Path,
     timings: StageTimes | None = None,
 ) -> SourceReport:
-    if isinstance(fetched.page, Exception):
-        raise fetched.page
-    page = fetched.page
+    """``files``: the stamp of the feed files before the fetch (see :func:`files_stamp`)."""
+    if isinstance(fetched, Exception):
+        raise fetched
+    page = fetched
     paths = feed_paths(out_dir, source)
     moved = page.permanent_redirect
     if moved:
@@ -383,9 +390,7 @@ def _finish(
         # (feed stamp unset), or the files were changed or removed since they were
         # written. Never from an empty store: a blind 304 must not empty a feed.
         written: tuple[str, ...] = ()
-        if state.entries_stored and (
-            state.feed_digest is None or fetched.files != state.feed_digest
-        ):
+        if state.entries_stored and (state.feed_digest is None or files != state.feed_digest):
             written = _publish(
                 source, site=site, store=store, now=now, paths=paths, timings=timings
             )

@@ -1,4 +1,4 @@
-"""robots.txt: fetched once per host per run, then asked before every page request.
+"""robots.txt: fetched at most once per host per hour, then asked before every request.
 
 The file is fetched through the run's session (so with its timeouts) and through the
 run's :class:`~publisher.hosts.HostGate` (so it counts as a request to the host), and
@@ -11,6 +11,11 @@ RFC 9309 and what crawlers do:
 
 Only the User-Agent goes with the request: a source's own ``headers`` (tokens, cookies)
 are never sent for robots.txt.
+
+A cache lives for one run, or for the scheduler's life with ``max_age``. Between runs the
+files are kept in the state store (:meth:`RobotsCache.load`, :meth:`RobotsCache.to_keep`):
+cron runs five minutes apart ask each host once per :data:`ROBOTS_MAX_AGE`, not every run
+(RFC 9309 allows caching for up to 24 hours). Unreachable and 5xx answers are not kept.
 """
 
 from __future__ import annotations
@@ -18,19 +23,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
 
 from .hosts import HostGate, host_key
+from .model import RobotsFile
 
 log = logging.getLogger(__name__)
 
 MAX_ROBOTS_BYTES = 512 * 1024  # RFC 9309: parse at least 500 KiB; ignore the rest
 MAX_CRAWL_DELAY = 30.0  # seconds: a larger Crawl-delay is honoured up to this
+ROBOTS_MAX_AGE = 3600.0  # seconds a host's robots.txt is trusted before it is asked again
 
 
 def robots_url(url: str) -> str:
@@ -43,6 +51,14 @@ class _Rules:
     parser: RobotFileParser | None  # None: no rules, everything allowed
     status: int | None  # HTTP status of robots.txt, None when unreachable
     fetched_at: float = 0.0  # the cache's clock when it was fetched
+    body: str = ""  # the text the rules were read from (2xx only)
+    loaded: bool = False  # from the store, not fetched by this cache
+
+
+def _parser(location: str, body: str) -> RobotFileParser:
+    parser = RobotFileParser(location)
+    parser.parse(body.splitlines())
+    return parser
 
 
 class RobotsCache:
@@ -92,10 +108,33 @@ class RobotsCache:
             return None
         return min(float(delay), MAX_CRAWL_DELAY)
 
-    def fetched(self) -> dict[str, int | None]:
-        """Each host whose robots.txt was asked for, with the HTTP status (None: unreachable)."""
+    def load(self, files: Iterable[RobotsFile], *, now: datetime) -> None:
+        """Take up the files a store kept: those younger than ``max_age`` at ``now``."""
+        if self._max_age is None:
+            raise ValueError("a RobotsCache without max_age cannot take files from a store")
+        for file in files:
+            age = (now - file.fetched_at).total_seconds()
+            if not 0 <= age < self._max_age:  # too old, or from a clock that went back
+                continue
+            ok = 200 <= file.status < 300
+            rules = _Rules(
+                parser=_parser(robots_url(file.host), file.body) if ok else None,
+                status=file.status, fetched_at=self._clock() - age,
+                body=file.body if ok else "", loaded=True,
+            )  # fmt: skip
+            with self._guard:
+                self._rules.setdefault(file.host, rules)
+
+    def to_keep(self, *, dated: datetime) -> tuple[RobotsFile, ...]:
+        """The files this cache fetched that are worth keeping (2xx and 4xx), all dated
+        ``dated``: for a run, when it began, so that none looks younger than it is."""
         with self._guard:
-            return {key: rules.status for key, rules in self._rules.items()}
+            fetched = [(key, rules) for key, rules in self._rules.items() if not rules.loaded]
+        return tuple(
+            RobotsFile(host=key, fetched_at=dated, status=rules.status, body=rules.body)
+            for key, rules in fetched
+            if rules.status is not None and 200 <= rules.status < 500
+        )
 
     def _get(
         self, url: str, *, user_agent: str, timeout: tuple[float, float], min_delay: float
@@ -143,9 +182,8 @@ class RobotsCache:
             return _Rules(parser=None, status=status)
         if not 200 <= status < 300:  # a 1xx or 3xx that was not followed
             return _Rules(parser=None, status=status)
-        parser = RobotFileParser(location)
-        parser.parse(body.decode("utf-8", errors="replace").splitlines())
-        return _Rules(parser=parser, status=status)
+        text = body.decode("utf-8", errors="replace")
+        return _Rules(parser=_parser(location, text), status=status, body=text)
 
 
 def _read(response: requests.Response) -> bytes:

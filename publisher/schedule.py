@@ -34,7 +34,7 @@ from .config import Config, Source, load_config
 from .errors import ConfigError
 from .hosts import HostGate
 from .pipeline import SourceReport, run_once
-from .robots import RobotsCache
+from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .store import Store
 from .triggers import Timing, cron_trigger, jitter_seconds
 
@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 MISFIRE_GRACE = 300  # seconds: a run later than this (host asleep, long job) is skipped
 STOP_TIMEOUT = 30.0  # seconds the jobs in flight get to finish after SIGTERM
 POLL = 5.0  # seconds between two looks at sources.yaml
-ROBOTS_MAX_AGE = 3600.0  # seconds a host's robots.txt is trusted before the next job asks again
 
 
 def _utcnow() -> datetime:

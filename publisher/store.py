@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .decide import MergePlan
 from .errors import StoreError
-from .model import StoredEntry
+from .model import RobotsFile, StoredEntry
 
 _V1 = """
         CREATE TABLE entries (
@@ -68,6 +68,17 @@ _V4 = """
         ALTER TABLE sources ADD COLUMN feed_digest TEXT;
 """
 
+# Each host's robots.txt, so that runs a few minutes apart do not all ask for it again
+# (kept for robots.ROBOTS_MAX_AGE). Only answers worth keeping: 2xx (rules) and 4xx (none).
+_V5 = """
+        CREATE TABLE robots (
+            host        TEXT PRIMARY KEY,
+            fetched_at  TEXT NOT NULL,
+            status      INTEGER NOT NULL,
+            body        TEXT NOT NULL DEFAULT ''
+        );
+"""
+
 # Each migration is the SQL that takes the schema from version i to i + 1.
 # Append, never edit: stores in the field are at every one of these versions.
 MIGRATIONS: tuple[str, ...] = (
@@ -75,6 +86,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V2,
     _V3,
     _V4,
+    _V5,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -344,6 +356,39 @@ class Store:
                     layout_failures = sources.layout_failures + excluded.layout_failures
                 """,
                 (source_id, _ts(now), status, error, kind, int(kind in LAYOUT_KINDS)),
+            )
+
+    # -- robots.txt ----------------------------------------------------------------------
+
+    def robots_files(self, *, since: datetime) -> tuple[RobotsFile, ...]:
+        """The robots.txt files fetched at ``since`` or later."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM robots WHERE fetched_at >= ? ORDER BY host", (_ts(since),)
+            ).fetchall()
+        return tuple(
+            RobotsFile(
+                host=row["host"],
+                fetched_at=datetime.fromisoformat(row["fetched_at"]),
+                status=row["status"],
+                body=row["body"],
+            )
+            for row in rows
+        )
+
+    def save_robots_files(self, files: Iterable[RobotsFile]) -> None:
+        """Keep these robots.txt files (one per host: a newer one replaces the older)."""
+        rows = [(f.host, _ts(f.fetched_at), f.status, f.body) for f in files]
+        if not rows:
+            return
+        with self._transaction() as db:
+            db.executemany(
+                """
+                INSERT INTO robots (host, fetched_at, status, body) VALUES (?, ?, ?, ?)
+                ON CONFLICT (host) DO UPDATE SET fetched_at = excluded.fetched_at,
+                    status = excluded.status, body = excluded.body
+                """,
+                rows,
             )
 
 

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -16,7 +17,8 @@ from publisher import __version__
 from publisher.config import Source, Timeout
 from publisher.errors import FetchError
 from publisher.fetch import Validators, fetch_page, make_session
-from publisher.hosts import HostGate
+from publisher.hosts import HostGate, host_key
+from publisher.model import RobotsFile
 from publisher.robots import RobotsCache
 
 from .localserver import LocalServer, Reply, serving, silent_port
@@ -530,3 +532,28 @@ def test_a_long_lived_robots_cache_asks_again_after_max_age():
             now[0] = moment
             assert cache.allowed(server.url("/a"), user_agent="t", timeout=(2, 2))
     assert server.paths() == ["/robots.txt", "/robots.txt"]  # at 0 and at 61
+
+
+def test_kept_robots_files_are_taken_up_by_age_and_only_those_worth_keeping_are_given():
+    """What a store hands back is used while young (here: the disallow applies without a
+    request) and ignored when old or dated after ``now`` (a clock that went back)."""
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    server = LocalServer(routes={"/robots.txt": Reply(status=404)})
+    with serving(server), make_session() as session:
+        host = host_key(server.url("/"))
+        for age, asked in ((timedelta(minutes=59), False), (timedelta(minutes=61), True),
+                           (timedelta(minutes=-5), True)):  # fmt: skip
+            cache = RobotsCache(session=session, gate=HostGate(), max_age=3600)
+            kept = RobotsFile(host=host, fetched_at=now - age, status=200,
+                              body="User-agent: *\nDisallow: /private\n")  # fmt: skip
+            cache.load([kept], now=now)
+            before = server.paths().count("/robots.txt")
+            allowed = cache.allowed(server.url("/private/x"), user_agent="t", timeout=(2, 2))
+            assert allowed is asked  # the live file is a 404: no rules
+            assert server.paths().count("/robots.txt") - before == int(asked)
+            # only what this cache fetched (the 404) is worth keeping, dated as asked
+            assert cache.to_keep(dated=now) == (
+                (RobotsFile(host=host, fetched_at=now, status=404),) if asked else ()
+            )
+    with pytest.raises(ValueError, match="max_age"):
+        RobotsCache(session=requests.Session(), gate=HostGate()).load([], now=now)

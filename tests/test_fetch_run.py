@@ -8,7 +8,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -253,13 +253,70 @@ def test_workers_must_be_a_positive_number(tmp_path, value, capsys):
     assert "--workers: must be a whole number of at least 1" in capsys.readouterr().err
 
 
-def test_robots_txt_is_fetched_once_per_host_per_run(tmp_path, serve):
+def test_robots_txt_is_fetched_once_per_host_then_remembered_between_runs(tmp_path, serve):
     server = serve({f"/{n}": Reply(body=newsroom(f"P{n}")) for n in range(4)})
     config = str(write_config(tmp_path, [(f"p{n}", server.url(f"/{n}")) for n in range(4)]))
     assert main(["run", "-c", config]) == 0
     assert server.paths().count("/robots.txt") == 1
-    assert main(["run", "-c", config]) == 0
-    assert server.paths().count("/robots.txt") == 2  # once per run, not remembered
+    assert main(["run", "-c", config]) == 0  # a run minutes later: the store remembers it
+    assert server.paths().count("/robots.txt") == 1
+
+
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def _runs_at(tmp_path: Path, server: LocalServer, paths: list[str], minutes: list[int]):  # type: ignore[no-untyped-def]
+    """Run the sources at T0 + each of ``minutes``; the reports of each run."""
+    config = load_config(
+        write_config(tmp_path, [(f"s{n}", server.url(p)) for n, p in enumerate(paths)])
+    )
+    reports = []
+    with Store(config.site.state) as store, make_session() as session:
+        for minute in minutes:
+            now = T0 + timedelta(minutes=minute)
+            reports.append(
+                run_once(config.sources, site=config.site, session=session, store=store, now=now)
+            )
+    return reports
+
+
+def test_robots_txt_is_asked_again_once_it_is_an_hour_old(tmp_path, serve):
+    server = serve({"/a": Reply(body=newsroom("A"))})
+    _runs_at(tmp_path, server, ["/a"], [0, 5, 59])
+    assert server.paths().count("/robots.txt") == 1
+    _runs_at(tmp_path, server, ["/a"], [61])
+    assert server.paths().count("/robots.txt") == 2
+
+
+def test_remembered_rules_still_apply(tmp_path, serve):
+    server = serve(
+        {
+            "/robots.txt": Reply(body=b"User-agent: *\nDisallow: /closed\n"),
+            "/closed": Reply(body=newsroom("X")),
+            "/open": Reply(body=newsroom("Y")),
+        }
+    )
+    first, later = _runs_at(tmp_path, server, ["/closed", "/open"], [0, 10])
+    for report in (first, later):
+        closed, opened = report.sources
+        assert not closed.ok and "disallows" in (closed.error or "")
+        assert opened.ok
+    assert server.paths().count("/robots.txt") == 1
+    assert "/closed" not in server.paths()
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_failing_robots_txt_is_not_remembered(tmp_path, serve, status):
+    server = serve({"/robots.txt": Reply(status=status), "/a": Reply(body=newsroom("A"))})
+    reports = _runs_at(tmp_path, server, ["/a"], [0, 5])
+    assert all(report.ok for report in reports)  # unreachable rules: allowed for the run
+    assert server.paths().count("/robots.txt") == 2  # and asked again the next run
+
+
+def test_a_missing_robots_txt_is_remembered(tmp_path, serve):
+    server = serve({"/a": Reply(body=newsroom("A"))})  # /robots.txt: 404, no rules
+    _runs_at(tmp_path, server, ["/a"], [0, 5])
+    assert server.paths().count("/robots.txt") == 1
 
 
 def test_robots_disallow_fails_the_source_in_a_run(tmp_path, serve, capsys):
