@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         "--results", type=Path, default=ROOT / "benchmarks" / "results",
         help="folder for <date>.json (default: %(default)s)",
     )  # fmt: skip
+    parser.add_argument(
+        "--repeat", type=int, default=3,
+        help="runs of scenarios 1, 2, 3 and 5; the median is reported (default 3)",
+    )  # fmt: skip
     parser.add_argument("--no-save", action="store_true", help="do not write the results file")
     parser.add_argument(
         "--profile", type=Path, help="run scenario 1 under cProfile, write the data to this file"
@@ -43,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         results_dir=None if args.no_save else args.results,
         scenarios=tuple(args.only),
         profile=args.profile.resolve() if args.profile else None,
+        repeat=args.repeat,
     )
     return 0
 

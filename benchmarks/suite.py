@@ -8,6 +8,11 @@
 
 Every figure is also printed as a ratio to the floor. The per-host delay (``min_delay``)
 is set to 0 in the generated sources.yaml; the output says so.
+
+Scenarios 1, 2, 3 and 5 run ``repeat`` times (default 3) and report the run with the
+median wall time, with every sample kept: on a shared machine one sample can be 30% off.
+Each repeat of scenario 1 starts from an empty store; each repeat of scenario 3 grows the
+same pages by one more entry, so every repeat measures the same change.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,6 +77,7 @@ class Suite:
         out: Callable[[str], None] = print,
         timeout: float = 900.0,
         profile: Path | None = None,
+        repeat: int = 3,
     ):
         self.work = work
         self.sources = sources
@@ -80,6 +87,7 @@ class Suite:
         self.out = out
         self.timeout = timeout
         self.profile = profile
+        self.repeat = max(1, repeat)
         self.pages = work / "pages"
         self.most = max((sources, *self.scaling))
 
@@ -96,6 +104,16 @@ class Suite:
     def _publisher(self, config: Path, *, profile: Path | None = None) -> dict[str, Any]:
         extra = ["--profile", str(profile)] if profile else []
         return _child(["publisher", str(config), "--now", NOW, *extra], timeout=self.timeout)
+
+    def _repeated(self, measure: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
+        """``measure(k)`` for k = 1..repeat; the result with the median wall time, with
+        every sample's wall time under ``samples``."""
+        results = [measure(k) for k in range(1, self.repeat + 1)]
+        walls = [result["wall"] for result in results]
+        middle = statistics.median_low(walls)
+        chosen = dict(results[walls.index(middle)])
+        chosen["samples"] = walls
+        return chosen
 
     # -- the scenarios -------------------------------------------------------------------
 
@@ -118,8 +136,10 @@ class Suite:
         ) as servers:
             if "floor" in scenarios:
                 config = self._config(servers, "floor", self.sources)
-                floor = _child(
-                    ["floor", str(config), str(config.parent / "feeds")], timeout=self.timeout
+                floor = self._repeated(
+                    lambda _: _child(
+                        ["floor", str(config), str(config.parent / "feeds")], timeout=self.timeout
+                    )
                 )
                 alone = _child(
                     ["floor-alone", str(config), str(config.parent / "feeds-alone")],
@@ -128,18 +148,27 @@ class Suite:
                 floor["alone"] = alone["alone"]
                 results["floor"] = floor
                 self._print("5. floor", floor, floor=floor, reference=None)
-            main = self._config(servers, "main", self.sources)
+            main = self.work / "main" / "sources.yaml"
             if "first" in scenarios:
-                results["first"] = self._scenario(servers, main, "1. first run", results)
+
+                def first(_: int) -> Path:  # every repeat starts from an empty store
+                    return self._config(servers, "main", self.sources)
+
+                results["first"] = self._scenario(servers, first, "1. first run", results)
             if "rerun" in scenarios and "first" in results:
                 results["rerun"] = self._scenario(
-                    servers, main, "2. rerun, nothing changed", results
+                    servers, lambda _: main, "2. rerun, nothing changed", results
                 )
             if "grown" in scenarios and "first" in results:
-                grown = corpus.grow_pages(self.pages, self.sources, self.entries)
+
+                def grown(extra: int) -> Path:  # the same pages gain one more entry each time
+                    corpus.grow_pages(self.pages, self.sources, self.entries, extra=extra)
+                    return main
+
+                pages = len(range(0, self.sources, 10))
                 try:
                     results["grown"] = self._scenario(
-                        servers, main, f"3. rerun, {grown} pages gained an entry", results
+                        servers, grown, f"3. rerun, {pages} pages gained an entry", results
                     )
                 finally:
                     corpus.grow_pages(self.pages, self.sources, self.entries, extra=0)
@@ -149,12 +178,23 @@ class Suite:
         return results
 
     def _scenario(
-        self, servers: CorpusServers, config: Path, title: str, results: dict[str, Any]
+        self,
+        servers: CorpusServers,
+        prepare: Callable[[int], Path],
+        title: str,
+        results: dict[str, Any],
     ) -> dict[str, Any]:
-        servers.reset_stats()
+        """Run the scenario ``repeat`` times; ``prepare(k)`` sets repeat k up, gives its config."""
         profile = self.profile if title.startswith("1.") else None
-        result = self._publisher(config, profile=profile)
-        result["server"] = servers.reset_stats()
+
+        def once(k: int) -> dict[str, Any]:
+            config = prepare(k)
+            servers.reset_stats()
+            result = self._publisher(config, profile=profile if k == 1 else None)
+            result["server"] = servers.reset_stats()
+            return result
+
+        result = self._repeated(once)
         if profile:
             self.out(f"   (profiled: slower than real; cProfile data in {profile})")
         self._print(title, result, floor=results.get("floor"), reference=results.get("first"))
@@ -201,6 +241,12 @@ class Suite:
             line += f"  [{wall / floor['wall']:.2f}x floor]"
         if reference is not None and result is not reference:
             line += f"  [{100 * wall / reference['wall']:.1f}% of first run]"
+        samples = result.get("samples", [])
+        if len(samples) > 1:
+            line += (
+                f"\n   median of {len(samples)} runs "
+                f"({', '.join(f'{sample:.2f}s' for sample in samples)})"
+            )
         self.out(line)
         if result.get("failed"):
             self.out(f"   FAILED sources: {result['failed']} {result['first_failures']}")
@@ -264,10 +310,12 @@ def run(
     scaling: tuple[int, ...] | None = None,
     out: Callable[[str], None] = print,
     profile: Path | None = None,
+    repeat: int = 3,
 ) -> dict[str, Any]:
     """Run the suite; returns (and saves, with ``results_dir``) every figure.
 
-    ``profile``: run scenario 1 under cProfile and write its data there.
+    ``profile``: run scenario 1 under cProfile and write its data there (first repeat).
+    ``repeat``: how many times scenarios 1, 2, 3 and 5 run (the median is reported).
     """
     info = machine()
     out(f"publisher benchmarks: {info['cores']} cores, Python {info['python']}, {info['platform']}")
@@ -276,7 +324,7 @@ def run(
     try:
         suite = Suite(
             folder, sources=sources, entries=entries, latency=latency, scaling=scaling,
-            out=out, profile=profile,
+            out=out, profile=profile, repeat=repeat,
         )  # fmt: skip
         results = suite.run(scenarios)
     finally:
@@ -292,7 +340,7 @@ def run(
         "settings": {
             "sources": sources, "entries": entries, "latency_s": latency,
             "min_delay": 0, "pages_per_host": corpus.PAGES_PER_HOST, "now": NOW,
-            "scenarios": list(scenarios),
+            "scenarios": list(scenarios), "repeat": repeat,
         },
         "results": results,
         "checks": checks,

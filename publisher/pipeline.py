@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -196,7 +196,7 @@ def run_once(
 
 def _fetched_in_turn(
     todo: Sequence[Source], fetch: Callable[[Source], Page | Exception], *, workers: int
-) -> Iterator[tuple[int, Page | Exception]]:
+) -> Generator[tuple[int, Page | Exception], None, None]:
     """``(index, page or error)`` for every source, as the ``workers`` threads fetch them.
 
     Each thread takes the next source in :func:`host_order` by itself and hands its page

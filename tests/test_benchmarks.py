@@ -105,6 +105,7 @@ def test_tiny_suite_measures_first_run_rerun_and_growth(tmp_path: Path):
         scenarios=("floor", "first", "rerun", "grown", "scaling"),
         scaling=(2, 6),
         out=lines.append,
+        repeat=2,
     )
     results = document["results"]
     first, rerun, grown = results["first"], results["rerun"], results["grown"]
@@ -115,9 +116,14 @@ def test_tiny_suite_measures_first_run_rerun_and_growth(tmp_path: Path):
     assert rerun["not_modified"] == 3
     assert rerun["entries"] == 0
     assert rerun["files_written"] == rerun["files_touched"] == 0
-    # Every 10th page (here: the first) gained one entry: its two feeds change.
+    # Every 10th page (here: the first) gained one entry: its two feeds change, in each
+    # repeat (the second repeat grows the same page by one more entry).
     assert grown["new"] == 1
     assert grown["files_touched"] == 2
+    for scenario in ("floor", "first", "rerun", "grown"):
+        assert len(results[scenario]["samples"]) == 2
+        assert results[scenario]["wall"] in results[scenario]["samples"]
+    assert "median of 2 runs" in "\n".join(lines)
     assert set(results["scaling"]) == {"2", "3", "6"}
     assert set(first["stages"]) == {"fetch", "extract", "normalise", "store", "render", "write"}
     assert document["machine"]["cores"]
