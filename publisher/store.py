@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ class Store:
                 str(path), isolation_level=None, check_same_thread=False, timeout=30
             )
             self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(self._db, timeout=30.0)
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._lock = threading.RLock()
@@ -390,6 +391,27 @@ class Store:
                 """,
                 rows,
             )
+
+
+def _use_wal(db: sqlite3.Connection, *, timeout: float) -> None:
+    """Switch the file to write-ahead logging, waiting for other connections up to
+    ``timeout`` seconds.
+
+    SQLite answers "database is locked" at once, without its busy timeout, when two
+    connections switch an old (rollback-journal) file to WAL together, as a run and
+    ``publisher status`` may do on a store from an older version.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.01
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def sql_statements(script: str) -> Iterator[str]:
