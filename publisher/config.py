@@ -353,15 +353,99 @@ def _load(text: str, name: str) -> Any:
 
 
 def _fast_load(text: str, name: str) -> Any:
-    """The document read by libyaml, or None (invalid or empty: :func:`_load` says why)."""
+    """The document read by libyaml as a stream of events, or None: invalid, empty, or
+    using what only :func:`_load` builds (merge keys, explicit tags on lists and mappings,
+    duplicate keys), which then reads the file again and says what is wrong, if anything.
+
+    No node tree is built, so the memory this takes does not grow beyond the result with
+    the length of sources.yaml (a node tree is ten times the size of the data).
+    """
     loader = _FastLoader(text)
     loader.name = name
     try:
-        return _document(loader)
-    except yaml.YAMLError:
+        loader.get_event()  # stream start
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        loader.get_event()  # document start
+        document = _streamed(loader, {}, set())
+        loader.get_event()  # document end
+        if not loader.check_event(yaml.StreamEndEvent):
+            return None  # several documents: _load says so
+        return document
+    except (yaml.YAMLError, _LeftToNodes):
         return None
     finally:
         loader.dispose()
+
+
+class _LeftToNodes(Exception):
+    """Something the event reader leaves to the node reader."""
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _streamed(loader: Any, anchors: dict[str, Any], open_anchors: set[str]) -> Any:
+    """The next value in ``loader``'s events, built as :func:`_build` builds it."""
+    event = loader.get_event()
+    if isinstance(event, yaml.AliasEvent):
+        if event.anchor not in anchors:  # undefined, or refers to a value that contains it
+            raise _LeftToNodes
+        return anchors[event.anchor]
+    if isinstance(event, yaml.ScalarEvent):
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _STR:
+            value: Any = event.value
+        elif tag == _MERGE:
+            raise _LeftToNodes
+        else:
+            start: Any = event.start_mark
+            end: Any = event.end_mark
+            node = yaml.ScalarNode(tag, event.value, start, end, event.style)
+            value = loader.construct_object(node, deep=True)
+    elif isinstance(event, yaml.SequenceStartEvent):
+        _expect_tag(loader, event, yaml.SequenceNode, _SEQ)
+        if event.anchor is not None:
+            open_anchors.add(event.anchor)
+        value = []
+        while not loader.check_event(yaml.SequenceEndEvent):
+            value.append(_streamed(loader, anchors, open_anchors))
+        loader.get_event()
+    elif isinstance(event, yaml.MappingStartEvent):
+        _expect_tag(loader, event, yaml.MappingNode, _MAP)
+        if event.anchor is not None:
+            open_anchors.add(event.anchor)
+        value = _Mapping()
+        value.line = _line(event.start_mark)
+        value.lines = {}
+        while not loader.check_event(yaml.MappingEndEvent):
+            line = _line(loader.peek_event().start_mark)
+            key = _streamed(loader, anchors, open_anchors)
+            if not isinstance(key, Hashable) or key in value:
+                raise _LeftToNodes
+            value[key] = _streamed(loader, anchors, open_anchors)
+            value.lines[key] = line
+        loader.get_event()
+    else:  # pragma: no cover - libyaml gives no other event here
+        raise _LeftToNodes
+    if event.anchor is not None:
+        anchors[event.anchor] = value
+        open_anchors.discard(event.anchor)
+    return value
+
+
+def _line(mark: Any) -> int:
+    return int(mark.line) + 1
+
+
+def _expect_tag(loader: Any, event: Any, kind: type, default: str) -> None:
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(kind, None, event.implicit)
+    if tag != default:
+        raise _LeftToNodes
 
 
 def _site(top: _Checker, name: str, base_dir: Path) -> Site:

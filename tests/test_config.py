@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.config import Timeout, load_config, parse_config
+from publisher.config import Timeout, _fast_load, _load, load_config, parse_config
 from publisher.errors import ConfigError
 
 VALID = """\
@@ -232,3 +232,40 @@ def test_invalid_configuration(text: str, message: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=message) as info:
         parse(text, tmp_path)
     assert str(info.value).startswith(str(tmp_path / "sources.yaml"))
+
+
+def _lines(value: object) -> object:
+    """``value`` with the line of every mapping and key, to compare two readers."""
+    if isinstance(value, dict):
+        return (
+            getattr(value, "line", None),
+            {
+                key: (getattr(value, "lines", {}).get(key), _lines(item))
+                for key, item in value.items()
+            },
+        )
+    if isinstance(value, list):
+        return [_lines(item) for item in value]
+    return value
+
+
+def test_the_event_reader_builds_what_the_node_reader_builds() -> None:
+    """sources.yaml is read from libyaml's events (no node tree, so memory stays flat);
+    what it builds, lines included, is what the node reader builds, and what it leaves to
+    the node reader (merge keys, duplicates, several documents) it leaves whole."""
+    aliases = VALID + "  - id: copy\n    url: https://c.example.org/\n    format: &f text\n" \
+        "    author: &who 'Jo'\n  - id: copy2\n    url: https://d.example.org/\n" \
+        "    format: *f\n    author: *who\n    enabled: no\n    min_delay: 1.5\n"  # fmt: skip
+    repository = (Path(__file__).parent.parent / "sources.yaml").read_text(encoding="utf-8")
+    for text in (VALID, aliases, repository):
+        fast = _fast_load(text, "sources.yaml")
+        assert fast is not None
+        assert _lines(fast) == _lines(_load(text, "sources.yaml"))
+    for left in (
+        "a: &x {b: 1}\nc:\n  <<: *x\n  d: 2\n",  # merge key
+        "a: 1\na: 2\n",  # duplicate key
+        "a: 1\n---\nb: 2\n",  # two documents
+        "a: !!set {b, c}\n",  # an explicit tag on a mapping
+        "",  # empty
+    ):
+        assert _fast_load(left, "sources.yaml") is None
