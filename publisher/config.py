@@ -125,9 +125,11 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
-# libyaml's parser, when PyYAML has it, reads a long sources.yaml several times faster;
-# the nodes, marks and constructors are the same. Errors are always reported by the pure
-# Python parser, so that their wording does not depend on how PyYAML was built.
+# Two readers give the same result. The event reader (_fast_load) streams libyaml's
+# events, when PyYAML has libyaml, into the result: fast, and no node tree in memory. The
+# node reader (_load: PyYAML's pure Python parser, then _build on its node tree) handles
+# every file, and is the one that reports errors, so that their wording does not depend
+# on how PyYAML was built; it reads what the event reader leaves (merge keys, duplicates).
 class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     pass
 
@@ -138,9 +140,9 @@ _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"
 def _document(loader: Any) -> Any:  # a _Loader or a _FastLoader
     """The loader's one document as Python data; every mapping a :class:`_Mapping`.
 
-    Strings, lists and mappings are built straight from PyYAML's node tree, three times
-    faster than its generic constructor on a long sources.yaml; every other value
-    (numbers, booleans, null, dates, explicit tags) goes through PyYAML's constructors.
+    Strings, lists and mappings are built straight from PyYAML's node tree (three times
+    faster than its generic constructor); every other value (numbers, booleans, null,
+    dates, explicit tags) goes through PyYAML's constructors.
     """
     node = loader.get_single_node()
     return None if node is None else _build(loader, node, set())
