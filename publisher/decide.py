@@ -62,6 +62,7 @@ def plan_merge(
                     fingerprint=entry.fingerprint,
                     seq=seq,
                     image=entry.image,
+                    raw_key=entry.raw_key,
                 )
             )
             seq += 1
@@ -75,6 +76,7 @@ def plan_merge(
             image=entry.image,
             fingerprint=entry.fingerprint,
             last_seen=now,
+            raw_key=entry.raw_key,
         )
         if entry.fingerprint != old.fingerprint:
             changed.append(replace(shown, updated=max(now, old.updated)))

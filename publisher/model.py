@@ -45,6 +45,7 @@ class Entry:
     published: datetime | None  # None: the page gives no (usable) date
     fingerprint: str
     image: str | None = None  # absolute URL of the entry's picture
+    raw_key: str | None = None  # what it was made from (normalise.raw_key), to reuse it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +65,7 @@ class StoredEntry:
     fingerprint: str
     seq: int  # insertion order: breaks ties between equal dates, top of page wins
     image: str | None = None
+    raw_key: str | None = None  # the raw entry it was last made from (None: stored before v6)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

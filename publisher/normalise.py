@@ -6,6 +6,7 @@ clean_link        absolute, no fragment, no tracking parameters (what the feed s
 canonical_link    scheme-, www-, port- and order-free form (what the id is made of)
 entry_id          stable forever: from the canonical link, else source + title + date
 fingerprint       what counts as a change of an entry
+raw_key           what an entry was made from: seen again unchanged, it is not redone
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
@@ -27,7 +28,7 @@ import nh3
 
 from .config import Source
 from .dates import DateError, parse_date
-from .model import Entry, RawEntry
+from .model import Entry, RawEntry, StoredEntry
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,9 @@ SUMMARY_ATTRIBUTES = {
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _ID_NAMESPACE = uuid.NAMESPACE_URL
+# Part of every raw key: raise it whenever normalise_entry gives another result for the
+# same raw entry and settings, so that no stored entry is reused across the change.
+NORMALISE_VERSION = 1
 
 
 def clean_text(text: str) -> str:
@@ -239,28 +243,81 @@ def fingerprint(*, title: str, summary: str, category: str | None, link: str) ->
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
+def raw_keys(raws: Sequence[RawEntry], *, source: Source, page_url: str) -> list[str]:
+    """The :func:`raw_key` of each raw entry of one page."""
+    context = _raw_context(source, page_url)
+    return [raw_key(raw, context) for raw in raws]
+
+
+def raw_key(raw: RawEntry, context: str) -> str:
+    """A digest of the raw entry and of everything else :func:`normalise_entry` reads:
+    the same key means the same :class:`Entry`, but for ``published``, which the store
+    keeps from the first time anyway."""
+    text = "\x1f".join(
+        (
+            context, raw.title, raw.link or "", raw.date or "", raw.summary or "",
+            "html" if raw.summary_is_html else "text", raw.category or "", raw.image or "",
+        )
+    )  # fmt: skip
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _raw_context(source: Source, page_url: str) -> str:
+    date_format = source.select.date_format if source.select else None
+    return "\x1e".join(
+        (
+            str(NORMALISE_VERSION), source.id, source.home, page_url, str(source.tz),
+            date_format or "", "dayfirst" if source.dayfirst else "",
+        )
+    )  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Normalised:
     entries: tuple[Entry, ...]
     warnings: tuple[str, ...]
+    reused: int = 0  # entries taken from ``known`` instead of being normalised again
 
 
 def normalise_entries(
-    raws: Iterable[RawEntry], *, source: Source, page_url: str, now: datetime
+    raws: Sequence[RawEntry],
+    *,
+    source: Source,
+    page_url: str,
+    now: datetime,
+    known: Mapping[str, StoredEntry] | None = None,
 ) -> Normalised:
-    """Normalise every raw entry of one page; duplicates on the page collapse into one."""
+    """Normalise every raw entry of one page; duplicates on the page collapse into one.
+
+    ``known`` maps raw keys to stored entries (:meth:`publisher.store.Store.
+    entries_by_raw_key`): a raw entry seen before exactly as it is now is taken from
+    there, not normalised again. On a page that gained one entry that is all the others.
+    """
     entries: dict[str, Entry] = {}
     warnings: list[str] = []
     own_pages = {canonical_link(page_url), canonical_link(source.home)}
+    context = _raw_context(source, page_url)
+    reused = 0
     for raw in raws:
-        entry, warning = normalise_entry(
-            raw, source=source, page_url=page_url, now=now, own_pages=own_pages
-        )
-        if warning:
-            warnings.append(warning)
+        key = raw_key(raw, context)
+        stored = known.get(key) if known else None
+        if stored is not None:
+            entry: Entry | None = Entry(
+                id=stored.id, title=stored.title, link=stored.link, summary=stored.summary,
+                category=stored.category, published=stored.published,
+                fingerprint=stored.fingerprint, image=stored.image, raw_key=key,
+            )  # fmt: skip
+            reused += 1
+        else:
+            entry, warning = normalise_entry(
+                raw, source=source, page_url=page_url, now=now, own_pages=own_pages,
+                raw_key=key,
+            )  # fmt: skip
+            if warning:
+                warnings.append(warning)
         if entry is not None and entry.id not in entries:
             entries[entry.id] = entry
-    return Normalised(entries=tuple(entries.values()), warnings=tuple(warnings))
+    return Normalised(entries=tuple(entries.values()), warnings=tuple(warnings), reused=reused)
 
 
 def normalise_entry(
@@ -270,6 +327,7 @@ def normalise_entry(
     page_url: str,
     now: datetime,
     own_pages: frozenset[str] | set[str] = frozenset(),
+    raw_key: str | None = None,
 ) -> tuple[Entry | None, str | None]:
     """One raw entry to an :class:`Entry`, with a warning when something was dropped."""
     title = unicodedata.normalize("NFC", clean_text(raw.title))
@@ -322,6 +380,7 @@ def normalise_entry(
             fingerprint=fingerprint(
                 title=title, summary=summary, category=category, link=shown_link
             ),
+            raw_key=raw_key,
         ),
         warning,
     )

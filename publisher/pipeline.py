@@ -36,7 +36,7 @@ from .extract import extract_entries, link_base
 from .fetch import Validators, fetch_page
 from .hosts import HostGate, host_key
 from .model import Entry, Page
-from .normalise import normalise_entries
+from .normalise import normalise_entries, raw_keys
 from .render import feed_urls, render_feeds
 from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .stages import StageTimes, stage
@@ -444,9 +444,11 @@ def _finish(
                 f"{lead}{exc} The last good run had {usual} entries; the feed was left as it was."
             ) from exc
         raise
+    base = link_base(page, source)
+    with stage(timings, "store"):  # entries seen before exactly as they are now
+        known = store.entries_by_raw_key(source.id, raw_keys(raws, source=source, page_url=base))
     with stage(timings, "normalise"):
-        base = link_base(page, source)
-        normalised = normalise_entries(raws, source=source, page_url=base, now=now)
+        normalised = normalise_entries(raws, source=source, page_url=base, now=now, known=known)
     for warning in normalised.warnings:
         log.warning("%s", warning)
     entries = normalised.entries

@@ -80,6 +80,13 @@ _V5 = """
         );
 """
 
+# What each entry was last made from (normalise.raw_key): an entry seen again exactly as
+# it was is taken from the store instead of being normalised again.
+_V6 = """
+        ALTER TABLE entries ADD COLUMN raw_key TEXT;
+        CREATE INDEX entries_by_raw_key ON entries (source, raw_key);
+"""
+
 # Each migration is the SQL that takes the schema from version i to i + 1.
 # Append, never edit: stores in the field are at every one of these versions.
 MIGRATIONS: tuple[str, ...] = (
@@ -88,6 +95,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V3,
     _V4,
     _V5,
+    _V6,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -211,6 +219,21 @@ class Store:
                 found.update((row["id"], _entry(row)) for row in rows)
             return found
 
+    def entries_by_raw_key(self, source_id: str, keys: Iterable[str]) -> dict[str, StoredEntry]:
+        """The stored entries of a source last made from one of these raw keys, by key."""
+        found: dict[str, StoredEntry] = {}
+        wanted = list(dict.fromkeys(keys))
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT * FROM entries WHERE source = ? AND raw_key IN ({marks})",  # noqa: S608
+                    (source_id, *chunk),
+                )
+                found.update((row["raw_key"], _entry(row)) for row in rows)
+        return found
+
     def next_seq(self, source_id: str) -> int:
         with self._lock:
             row = self._db.execute(
@@ -287,13 +310,15 @@ class Store:
                 db.executemany(
                     """
                     INSERT INTO entries (source, id, title, link, summary, category,
-                        published, updated, first_seen, last_seen, fingerprint, seq, image)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        published, updated, first_seen, last_seen, fingerprint, seq, image,
+                        raw_key)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (source, id) DO UPDATE SET
                         title = excluded.title, link = excluded.link,
                         summary = excluded.summary, category = excluded.category,
                         updated = excluded.updated, last_seen = excluded.last_seen,
-                        fingerprint = excluded.fingerprint, image = excluded.image
+                        fingerprint = excluded.fingerprint, image = excluded.image,
+                        raw_key = excluded.raw_key
                     """,
                     [_row(entry) for entry in plan.writes],
                 )
@@ -432,7 +457,7 @@ def _row(entry: StoredEntry) -> tuple[object, ...]:
     return (
         entry.source, entry.id, entry.title, entry.link, entry.summary, entry.category,
         _ts(entry.published), _ts(entry.updated), _ts(entry.first_seen), _ts(entry.last_seen),
-        entry.fingerprint, entry.seq, entry.image,
+        entry.fingerprint, entry.seq, entry.image, entry.raw_key,
     )  # fmt: skip
 
 
@@ -451,4 +476,5 @@ def _entry(row: sqlite3.Row) -> StoredEntry:
         fingerprint=row["fingerprint"],
         seq=row["seq"],
         image=row["image"],
+        raw_key=row["raw_key"],
     )
