@@ -4,6 +4,7 @@
     | fetch_page        (network, conditional GET)  fetch.fetch_page
     | extract_entries   (page -> raw entries, pure) extract.extract_entries
     | normalise_entry   (raw -> Entry; pure)        normalise.normalise_entries
+                        (a raw entry seen before as it is now: the stored Entry, by raw key)
     | plan_merge        (new / changed / guard)     decide.plan_merge, decide.layout_problem
     | store.merge       (SQLite: first seen, history, updates)   store.Store.commit_success
     | render_feeds      (entries -> Atom/RSS bytes; pure)        render.render_feeds
