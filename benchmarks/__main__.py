@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument(
         "--repeat", type=int, default=3,
-        help="runs of scenarios 1, 2, 3 and 5; the median is reported (default 3)",
+        help="rounds of scenarios 5, 1, 2, 3 back to back; medians are reported (default 3)",
     )  # fmt: skip
     parser.add_argument("--no-save", action="store_true", help="do not write the results file")
     parser.add_argument(

@@ -9,10 +9,11 @@
 Every figure is also printed as a ratio to the floor. The per-host delay (``min_delay``)
 is set to 0 in the generated sources.yaml; the output says so.
 
-Scenarios 1, 2, 3 and 5 run ``repeat`` times (default 3) and report the run with the
-median wall time, with every sample kept: on a shared machine one sample can be 30% off.
-Each repeat of scenario 1 starts from an empty store; each repeat of scenario 3 grows the
-same pages by one more entry, so every repeat measures the same change.
+Scenarios 5, 1, 2 and 3 run back to back in ``repeat`` rounds (default 3), each round
+from an empty store, so that each ratio (first run to floor, rerun to first run) is
+measured within one minute of this shared machine, where one minute can be 30% slower
+than the next. The run with the median wall time of each scenario is reported with every
+sample, and each target ratio is the median of its per-round ratios.
 """
 
 from __future__ import annotations
@@ -105,16 +106,6 @@ class Suite:
         extra = ["--profile", str(profile)] if profile else []
         return _child(["publisher", str(config), "--now", NOW, *extra], timeout=self.timeout)
 
-    def _repeated(self, measure: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
-        """``measure(k)`` for k = 1..repeat; the result with the median wall time, with
-        every sample's wall time under ``samples``."""
-        results = [measure(k) for k in range(1, self.repeat + 1)]
-        walls = [result["wall"] for result in results]
-        middle = statistics.median_low(walls)
-        chosen = dict(results[walls.index(middle)])
-        chosen["samples"] = walls
-        return chosen
-
     # -- the scenarios -------------------------------------------------------------------
 
     def run(self, scenarios: tuple[str, ...] = SCENARIOS) -> dict[str, Any]:
@@ -134,70 +125,62 @@ class Suite:
         with CorpusServers(
             self.pages, hosts=corpus.hosts_needed(self.most), latency=self.latency
         ) as servers:
-            if "floor" in scenarios:
-                config = self._config(servers, "floor", self.sources)
-                floor = self._repeated(
-                    lambda _: _child(
-                        ["floor", str(config), str(config.parent / "feeds")], timeout=self.timeout
-                    )
-                )
+            rounds = [self._round(servers, k, scenarios) for k in range(1, self.repeat + 1)]
+            results.update(_medians(rounds))
+            if "floor" in results:
+                config = self.work / "floor" / "sources.yaml"
                 alone = _child(
                     ["floor-alone", str(config), str(config.parent / "feeds-alone")],
                     timeout=self.timeout,
                 )
-                floor["alone"] = alone["alone"]
-                results["floor"] = floor
-                self._print("5. floor", floor, floor=floor, reference=None)
-            main = self.work / "main" / "sources.yaml"
-            if "first" in scenarios:
-
-                def first(_: int) -> Path:  # every repeat starts from an empty store
-                    return self._config(servers, "main", self.sources)
-
-                results["first"] = self._scenario(servers, first, "1. first run", results)
-            if "rerun" in scenarios and "first" in results:
-                results["rerun"] = self._scenario(
-                    servers, lambda _: main, "2. rerun, nothing changed", results
-                )
-            if "grown" in scenarios and "first" in results:
-
-                def grown(extra: int) -> Path:  # the same pages gain one more entry each time
-                    corpus.grow_pages(self.pages, self.sources, self.entries, extra=extra)
-                    return main
-
-                pages = len(range(0, self.sources, 10))
-                try:
-                    results["grown"] = self._scenario(
-                        servers, grown, f"3. rerun, {pages} pages gained an entry", results
-                    )
-                finally:
-                    corpus.grow_pages(self.pages, self.sources, self.entries, extra=0)
+                results["floor"]["alone"] = alone["alone"]
+            titles = {
+                "floor": "5. floor",
+                "first": "1. first run",
+                "rerun": "2. rerun, nothing changed",
+                "grown": f"3. rerun, {len(range(0, self.sources, 10))} pages gained an entry",
+            }
+            for name, title in titles.items():
+                if name in results:
+                    self._print(title, results[name], results)
+            if self.profile and "first" in results:
+                self.out(f"\n   (round 1 of the first run was profiled; data in {self.profile})")
             if "scaling" in scenarios:
                 results["scaling"] = self._scaling(servers, results)
         results["total_seconds"] = time.perf_counter() - started
         return results
 
-    def _scenario(
-        self,
-        servers: CorpusServers,
-        prepare: Callable[[int], Path],
-        title: str,
-        results: dict[str, Any],
+    def _round(
+        self, servers: CorpusServers, k: int, scenarios: tuple[str, ...]
+    ) -> dict[str, dict[str, Any]]:
+        """One round: the scenarios back to back, so that their ratios are measured in the
+        same minute of this shared machine. Each round starts from an empty store."""
+        measured: dict[str, dict[str, Any]] = {}
+        if "floor" in scenarios:
+            config = self._config(servers, "floor", self.sources)
+            measured["floor"] = _child(
+                ["floor", str(config), str(config.parent / "feeds")], timeout=self.timeout
+            )
+        if "first" not in scenarios:
+            return measured
+        main = self._config(servers, "main", self.sources)
+        measured["first"] = self._measured(servers, main, profile=self.profile if k == 1 else None)
+        if "rerun" in scenarios:
+            measured["rerun"] = self._measured(servers, main)
+        if "grown" in scenarios:
+            corpus.grow_pages(self.pages, self.sources, self.entries, extra=1)
+            try:
+                measured["grown"] = self._measured(servers, main)
+            finally:
+                corpus.grow_pages(self.pages, self.sources, self.entries, extra=0)
+        return measured
+
+    def _measured(
+        self, servers: CorpusServers, config: Path, *, profile: Path | None = None
     ) -> dict[str, Any]:
-        """Run the scenario ``repeat`` times; ``prepare(k)`` sets repeat k up, gives its config."""
-        profile = self.profile if title.startswith("1.") else None
-
-        def once(k: int) -> dict[str, Any]:
-            config = prepare(k)
-            servers.reset_stats()
-            result = self._publisher(config, profile=profile if k == 1 else None)
-            result["server"] = servers.reset_stats()
-            return result
-
-        result = self._repeated(once)
-        if profile:
-            self.out(f"   (profiled: slower than real; cProfile data in {profile})")
-        self._print(title, result, floor=results.get("floor"), reference=results.get("first"))
+        servers.reset_stats()
+        result = self._publisher(config, profile=profile)
+        result["server"] = servers.reset_stats()
         return result
 
     def _scaling(self, servers: CorpusServers, results: dict[str, Any]) -> dict[str, Any]:
@@ -222,14 +205,9 @@ class Suite:
 
     # -- output --------------------------------------------------------------------------
 
-    def _print(
-        self,
-        title: str,
-        result: dict[str, Any],
-        *,
-        floor: dict[str, Any] | None,
-        reference: dict[str, Any] | None,
-    ) -> None:
+    def _print(self, title: str, result: dict[str, Any], results: dict[str, Any]) -> None:
+        floor, reference = results.get("floor"), results.get("first")
+        ratios = results.get("ratios", {})
         wall, entries = result["wall"], result["entries"]
         rate = f"{entries / wall:,.0f}" if entries else "-"
         line = (
@@ -237,6 +215,8 @@ class Suite:
             f"entries/s {rate}  peak RSS {result['peak_rss_mb']:.0f} MB  "
             f"files written {result['files_written']}"
         )
+        mine = ratios.get({"1": "first_vs_floor", "2": "rerun_vs_first", "3": "grown_vs_first"}
+                          .get(title[0], ""), [])  # fmt: skip
         if floor is not None and result is not floor:
             line += f"  [{wall / floor['wall']:.2f}x floor]"
         if reference is not None and result is not reference:
@@ -244,9 +224,12 @@ class Suite:
         samples = result.get("samples", [])
         if len(samples) > 1:
             line += (
-                f"\n   median of {len(samples)} runs "
+                f"\n   median of {len(samples)} rounds "
                 f"({', '.join(f'{sample:.2f}s' for sample in samples)})"
             )
+            if mine:
+                shown = [f"{r:.3f}" if r >= 0.5 else f"{100 * r:.1f}%" for r in mine]
+                line += f"; ratio in each round {', '.join(shown)}"
         self.out(line)
         if result.get("failed"):
             self.out(f"   FAILED sources: {result['failed']} {result['first_failures']}")
@@ -269,17 +252,41 @@ class Suite:
         self.out("   " + ", ".join(parts))
 
 
+RATIOS = {
+    "first_vs_floor": ("first", "floor"),
+    "rerun_vs_first": ("rerun", "first"),
+    "grown_vs_first": ("grown", "first"),
+}
+
+
+def _medians(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Each scenario's run with the median wall time (all walls under ``samples``), and
+    each target ratio measured round by round (under ``ratios``)."""
+    merged: dict[str, Any] = {}
+    for name in rounds[0]:
+        runs = [measured[name] for measured in rounds]
+        walls = [run["wall"] for run in runs]
+        chosen = dict(runs[walls.index(statistics.median_low(walls))])
+        chosen["samples"] = walls
+        chosen["files_touched_each"] = [run.get("files_touched", 0) for run in runs]
+        merged[name] = chosen
+    merged["ratios"] = {
+        key: [m[top]["wall"] / m[bottom]["wall"] for m in rounds]
+        for key, (top, bottom) in RATIOS.items()
+        if top in rounds[0] and bottom in rounds[0]
+    }
+    return merged
+
+
 def check_targets(results: dict[str, Any], sources: int) -> dict[str, Any]:
-    """The issue's targets, measured; only those the run has the figures for."""
+    """The issue's targets, measured; only those the run has the figures for. A ratio is
+    the median of the ratios measured in each round."""
     checks: dict[str, Any] = {}
-    first, floor = results.get("first"), results.get("floor")
-    if first and floor:
-        checks["first_vs_floor"] = first["wall"] / floor["wall"]
+    first = results.get("first")
+    for key, values in results.get("ratios", {}).items():
+        checks[key] = statistics.median(values)
     if first and results.get("rerun"):
-        checks["rerun_vs_first"] = results["rerun"]["wall"] / first["wall"]
-        checks["rerun_files_written"] = results["rerun"]["files_touched"]
-    if first and results.get("grown"):
-        checks["grown_vs_first"] = results["grown"]["wall"] / first["wall"]
+        checks["rerun_files_written"] = max(results["rerun"]["files_touched_each"])
     if first:
         checks[f"peak_rss_mb_at_{sources}"] = first["peak_rss_mb"]
     scaling = results.get("scaling", {})
@@ -314,8 +321,8 @@ def run(
 ) -> dict[str, Any]:
     """Run the suite; returns (and saves, with ``results_dir``) every figure.
 
-    ``profile``: run scenario 1 under cProfile and write its data there (first repeat).
-    ``repeat``: how many times scenarios 1, 2, 3 and 5 run (the median is reported).
+    ``profile``: run scenario 1 under cProfile and write its data there (first round).
+    ``repeat``: rounds of scenarios 5, 1, 2 and 3 (medians and per-round ratios).
     """
     info = machine()
     out(f"publisher benchmarks: {info['cores']} cores, Python {info['python']}, {info['platform']}")

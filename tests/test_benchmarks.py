@@ -117,13 +117,21 @@ def test_tiny_suite_measures_first_run_rerun_and_growth(tmp_path: Path):
     assert rerun["entries"] == 0
     assert rerun["files_written"] == rerun["files_touched"] == 0
     # Every 10th page (here: the first) gained one entry: its two feeds change, in each
-    # repeat (the second repeat grows the same page by one more entry).
+    # round (each round starts from an empty store and the original pages).
     assert grown["new"] == 1
-    assert grown["files_touched"] == 2
+    assert grown["files_touched_each"] == [2, 2]
+    assert rerun["files_touched_each"] == [0, 0]
     for scenario in ("floor", "first", "rerun", "grown"):
         assert len(results[scenario]["samples"]) == 2
         assert results[scenario]["wall"] in results[scenario]["samples"]
-    assert "median of 2 runs" in "\n".join(lines)
+    # Ratios are measured round by round; a check is the median of its rounds.
+    ratios = results["ratios"]
+    assert len(ratios["rerun_vs_first"]) == 2
+    assert document["checks"]["rerun_vs_first"] == pytest.approx(sum(ratios["rerun_vs_first"]) / 2)
+    assert document["checks"]["rerun_files_written"] == 0
+    text = "\n".join(lines)
+    assert "median of 2 rounds" in text
+    assert "ratio in each round" in text
     assert set(results["scaling"]) == {"2", "3", "6"}
     assert set(first["stages"]) == {"fetch", "extract", "normalise", "store", "render", "write"}
     assert document["machine"]["cores"]
