@@ -219,7 +219,7 @@ class Suite:
                           .get(title[0], ""), [])  # fmt: skip
         if floor is not None and result is not floor:
             line += f"  [{wall / floor['wall']:.2f}x floor]"
-        if reference is not None and result is not reference:
+        if reference is not None and result is not reference and result is not floor:
             line += f"  [{100 * wall / reference['wall']:.1f}% of first run]"
         samples = result.get("samples", [])
         if len(samples) > 1:
