@@ -147,7 +147,7 @@ def run_once(
     if robots is None:
         robots = RobotsCache(session=session, gate=gate, max_age=ROBOTS_MAX_AGE)
     with stage(timings, "store"):
-        states = {source.id: store.source_state(source.id) for source in todo}
+        states = store.source_states(source.id for source in todo)
         if keep_robots:
             since = now - timedelta(seconds=ROBOTS_MAX_AGE)
             robots.load(store.robots_files(since=since), now=now)

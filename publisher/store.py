@@ -259,29 +259,30 @@ class Store:
     # -- sources --------------------------------------------------------------------------
 
     def source_state(self, source_id: str) -> SourceState:
+        return self.source_states((source_id,))[source_id]
+
+    def source_states(self, source_ids: Iterable[str]) -> dict[str, SourceState]:
+        """What the store knows about each of these sources, by id, in a few queries."""
+        wanted = list(dict.fromkeys(source_ids))
+        rows: dict[str, sqlite3.Row] = {}
+        stats: dict[str, tuple[int, str | None]] = {}
         with self._lock:
-            row = self._db.execute("SELECT * FROM sources WHERE id = ?", (source_id,)).fetchone()
-            stats = self._db.execute(
-                "SELECT COUNT(*), MAX(published) FROM entries WHERE source = ?", (source_id,)
-            ).fetchone()
-        if row is None:
-            return SourceState(id=source_id, entries_stored=stats[0], newest=_dt(stats[1]))
-        return SourceState(
-            id=source_id,
-            etag=row["etag"],
-            last_modified=row["last_modified"],
-            last_attempt=_dt(row["last_attempt"]),
-            last_success=_dt(row["last_success"]),
-            last_status=row["last_status"],
-            failures=row["failures"],
-            last_error=row["last_error"],
-            error_kind=row["error_kind"],
-            entries_seen=row["entries_seen"],
-            layout_failures=row["layout_failures"],
-            feed_digest=row["feed_digest"],
-            entries_stored=stats[0],
-            newest=_dt(stats[1]),
-        )
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in self._db.execute(
+                    f"SELECT * FROM sources WHERE id IN ({marks})",  # noqa: S608
+                    chunk,
+                ):
+                    rows[row["id"]] = row
+                for source, count, newest in self._db.execute(
+                    f"SELECT source, COUNT(*), MAX(published) FROM entries "  # noqa: S608
+                    f"WHERE source IN ({marks}) GROUP BY source",
+                    chunk,
+                ):
+                    stats[source] = (count, newest)
+        return {source_id: _state(source_id, rows.get(source_id), stats.get(source_id))
+                for source_id in wanted}  # fmt: skip
 
     def source_ids(self) -> tuple[str, ...]:
         with self._lock:
@@ -451,6 +452,30 @@ def sql_statements(script: str) -> Iterator[str]:
             statement = ""
     if statement.strip(" \t\n;"):
         raise StoreError(f"incomplete SQL statement in a migration: {statement.strip()!r}")
+
+
+def _state(
+    source_id: str, row: sqlite3.Row | None, stats: tuple[int, str | None] | None
+) -> SourceState:
+    count, newest = stats or (0, None)
+    if row is None:
+        return SourceState(id=source_id, entries_stored=count, newest=_dt(newest))
+    return SourceState(
+        id=source_id,
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_attempt=_dt(row["last_attempt"]),
+        last_success=_dt(row["last_success"]),
+        last_status=row["last_status"],
+        failures=row["failures"],
+        last_error=row["last_error"],
+        error_kind=row["error_kind"],
+        entries_seen=row["entries_seen"],
+        layout_failures=row["layout_failures"],
+        feed_digest=row["feed_digest"],
+        entries_stored=count,
+        newest=_dt(newest),
+    )
 
 
 def _row(entry: StoredEntry) -> tuple[object, ...]:
