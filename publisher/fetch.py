@@ -16,6 +16,7 @@ are secrets: they go only to the source's own host and never into a message.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -131,7 +132,7 @@ def send_get(
     """
     request = requests.PreparedRequest()
     request.prepare_method("GET")
-    request.prepare_url(url, None)
+    request.url = _prepared_url(url)
     request.prepare_headers({**session.headers, **headers})
     settings = session.merge_environment_settings(url, {}, True, None, None)
     return session.get_adapter(url).send(
@@ -142,6 +143,15 @@ def send_get(
         cert=settings["cert"],
         proxies=settings["proxies"],
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _prepared_url(url: str) -> str:
+    """requests' form of ``url`` (host in IDNA, path quoted): the same at every request
+    (made each time, it cost about 30 µs of the 0.5 ms of CPU of an unchanged page)."""
+    request = requests.PreparedRequest()
+    request.prepare_url(url, None)
+    return str(request.url)
 
 
 def fetch_page(
