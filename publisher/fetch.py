@@ -124,7 +124,7 @@ def send_get(
     """One GET of ``url`` (streamed, redirects not followed) through the session's adapter.
 
     ``Session.get`` would merge cookies, ``.netrc`` credentials, hooks and the session's
-    auth into every request, then parse ``Set-Cookie`` back into the session: about 40% of
+    auth into every request, then parse ``Set-Cookie`` back into the session: a third of
     the client's time for an unchanged page (HTTP 304), and nothing a feed fetch needs.
     This keeps what it does need: the session's headers (``headers`` win), its adapter
     (connection pool, TLS, timeout) and the proxy and CA-bundle settings of the
