@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsp
 
 import nh3
 
+from . import __version__
 from .config import Source
 from .dates import DateError, parse_date
 from .model import Entry, RawEntry, StoredEntry
@@ -63,8 +64,9 @@ SUMMARY_ATTRIBUTES = {
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _ID_NAMESPACE = uuid.NAMESPACE_URL
-# Part of every raw key: raise it whenever normalise_entry gives another result for the
-# same raw entry and settings, so that no stored entry is reused across the change.
+# Part of every raw key, with the package version (so every release normalises each
+# entry once again): raise it whenever normalise_entry gives another result for the same
+# raw entry and settings, so that no stored entry is reused across the change.
 NORMALISE_VERSION = 1
 
 
@@ -266,7 +268,7 @@ def _raw_context(source: Source, page_url: str) -> str:
     date_format = source.select.date_format if source.select else None
     return "\x1e".join(
         (
-            str(NORMALISE_VERSION), source.id, source.home, page_url, str(source.tz),
+            __version__, str(NORMALISE_VERSION), source.id, source.home, page_url, str(source.tz),
             date_format or "", "dayfirst" if source.dayfirst else "",
         )
     )  # fmt: skip
