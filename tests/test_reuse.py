@@ -178,3 +178,12 @@ def test_a_page_that_gained_one_entry_normalises_only_that_one(tmp_path, serve, 
         assert (report.found, report.new, report.changed) == (4, 1, 0)
         assert [e.title for e in store.feed_entries("news", limit=10)] == ["a", "b", "c", "d"]
         assert all(e.raw_key for e in store.entries("news").values())
+
+
+def test_a_new_release_or_normalise_version_changes_every_key(monkeypatch):
+    (key,) = raw_keys([RAW], source=BASE, page_url=BASE.url)
+    monkeypatch.setattr(publisher.normalise, "__version__", "99.0")
+    (release,) = raw_keys([RAW], source=BASE, page_url=BASE.url)
+    monkeypatch.setattr(publisher.normalise, "NORMALISE_VERSION", 99)
+    (bumped,) = raw_keys([RAW], source=BASE, page_url=BASE.url)
+    assert len({key, release, bumped}) == 3
