@@ -207,32 +207,28 @@ class Store:
             if ids is None:
                 rows = self._db.execute("SELECT * FROM entries WHERE source = ?", (source_id,))
                 return {row["id"]: _entry(row) for row in rows}
-            found: dict[str, StoredEntry] = {}
-            wanted = list(ids)
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(
-                    f"SELECT * FROM entries WHERE source = ? AND id IN ({marks})",  # noqa: S608
-                    (source_id, *chunk),
-                )
-                found.update((row["id"], _entry(row)) for row in rows)
-            return found
+            query = "SELECT * FROM entries WHERE source = ? AND id IN ({marks})"
+            wanted = self._rows_in(query, ids, before=(source_id,))
+            return {row["id"]: _entry(row) for row in wanted}
 
     def entries_by_raw_key(self, source_id: str, keys: Iterable[str]) -> dict[str, StoredEntry]:
         """The stored entries of a source last made from one of these raw keys, by key."""
-        found: dict[str, StoredEntry] = {}
-        wanted = list(dict.fromkeys(keys))
+        query = "SELECT * FROM entries WHERE source = ? AND raw_key IN ({marks})"
         with self._lock:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(
-                    f"SELECT * FROM entries WHERE source = ? AND raw_key IN ({marks})",  # noqa: S608
-                    (source_id, *chunk),
-                )
-                found.update((row["raw_key"], _entry(row)) for row in rows)
-        return found
+            rows = self._rows_in(query, keys, before=(source_id,))
+            return {row["raw_key"]: _entry(row) for row in rows}
+
+    def _rows_in(
+        self, query: str, values: Iterable[str], *, before: tuple[object, ...] = ()
+    ) -> Iterator[sqlite3.Row]:
+        """The rows of ``query``, whose ``IN ({marks})`` takes ``values``, 500 at a time (SQLite
+        limits the parameters of one statement). Call it holding the lock."""
+        wanted = list(dict.fromkeys(values))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            yield from self._db.execute(
+                query.format(marks=",".join("?" * len(chunk))), (*before, *chunk)
+            )
 
     def next_seq(self, source_id: str) -> int:
         with self._lock:
@@ -264,23 +260,18 @@ class Store:
     def source_states(self, source_ids: Iterable[str]) -> dict[str, SourceState]:
         """What the store knows about each of these sources, by id, in a few queries."""
         wanted = list(dict.fromkeys(source_ids))
-        rows: dict[str, sqlite3.Row] = {}
-        stats: dict[str, tuple[int, str | None]] = {}
         with self._lock:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                for row in self._db.execute(
-                    f"SELECT * FROM sources WHERE id IN ({marks})",  # noqa: S608
-                    chunk,
-                ):
-                    rows[row["id"]] = row
-                for source, count, newest in self._db.execute(
-                    f"SELECT source, COUNT(*), MAX(published) FROM entries "  # noqa: S608
-                    f"WHERE source IN ({marks}) GROUP BY source",
-                    chunk,
-                ):
-                    stats[source] = (count, newest)
+            rows = {
+                row["id"]: row
+                for row in self._rows_in("SELECT * FROM sources WHERE id IN ({marks})", wanted)
+            }
+            query = (
+                "SELECT source, COUNT(*), MAX(published) FROM entries "
+                "WHERE source IN ({marks}) GROUP BY source"
+            )
+            stats = {
+                source: (count, newest) for source, count, newest in self._rows_in(query, wanted)
+            }
         return {source_id: _state(source_id, rows.get(source_id), stats.get(source_id))
                 for source_id in wanted}  # fmt: skip
 
