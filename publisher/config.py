@@ -14,7 +14,7 @@ import zoneinfo
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
 import yaml
@@ -125,82 +125,16 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
-# Two readers give the same result. The event reader (_fast_load) streams libyaml's
-# events, when PyYAML has libyaml, into the result: fast, and no node tree in memory. The
-# node reader (_load: PyYAML's pure Python parser, then _build on its node tree) handles
-# every file, and is the one that reports errors, so that their wording does not depend
-# on how PyYAML was built; it reads what the event reader leaves (merge keys, duplicates).
+# libyaml's parser, when PyYAML has it, reads a long sources.yaml several times faster
+# than PyYAML's pure Python one; both give the same events, and one builder (_value) makes
+# the document from them. A YAML error is always reported by the pure Python parser, so
+# that its wording does not depend on how PyYAML was built.
 class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     pass
 
 
-_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
-
-
-def _document(loader: Any) -> Any:  # a _Loader or a _FastLoader
-    """The loader's one document as Python data; every mapping a :class:`_Mapping`.
-
-    Strings, lists and mappings are built straight from PyYAML's node tree (three times
-    faster than its generic constructor); every other value (numbers, booleans, null,
-    dates, explicit tags) goes through PyYAML's constructors.
-    """
-    node = loader.get_single_node()
-    return None if node is None else _build(loader, node, set())
-
-
-def _build(loader: Any, node: yaml.Node, open_nodes: set[int]) -> Any:
-    tag = node.tag
-    if tag == _STR and isinstance(node, yaml.ScalarNode):
-        return node.value
-    if not (
-        (tag == _SEQ and isinstance(node, yaml.SequenceNode))
-        or (tag == _MAP and isinstance(node, yaml.MappingNode))
-    ):
-        return loader.construct_object(node, deep=True)
-    if id(node) in open_nodes:  # an alias to a mapping or list from inside it
-        raise ConfigError(
-            "an alias (*name) refers to a mapping or list that contains it; "
-            "copy the values instead",
-            path=loader.name,
-            line=node.start_mark.line + 1,
-        )
-    open_nodes.add(id(node))
-    try:
-        if isinstance(node, yaml.SequenceNode):
-            return [_build(loader, item, open_nodes) for item in node.value]
-        return _build_mapping(loader, node, open_nodes)
-    finally:
-        open_nodes.discard(id(node))
-
-
-def _build_mapping(loader: Any, node: yaml.MappingNode, open_nodes: set[int]) -> _Mapping:
-    # Merge keys (<<: *common): PyYAML puts the merged pairs first; the mapping's own
-    # keys override them, and only a key written twice in the mapping itself is an error.
-    own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
-    loader.flatten_mapping(node)
-    merged = len(node.value) - own
-    mapping = _Mapping()
-    mapping.line = node.start_mark.line + 1
-    mapping.lines = {}
-    own_keys: set[Any] = set()
-    for index, (key_node, value_node) in enumerate(node.value):
-        key = _build(loader, key_node, open_nodes)
-        line = key_node.start_mark.line + 1
-        if not isinstance(key, Hashable):
-            raise ConfigError(
-                "a key must be a plain value, not a list or mapping", path=loader.name, line=line
-            )
-        if index >= merged:
-            if key in own_keys:
-                raise ConfigError(
-                    f"duplicate key {key!r} (first on line {mapping.lines[key]}); keep one of them",
-                    path=loader.name,
-                    line=line,
-                )
-            own_keys.add(key)
-        mapping[key] = _build(loader, value_node, open_nodes)
-        mapping.lines[key] = line
-    return mapping
+_STR, _SEQ, _MAP, _MERGE = (f"tag:yaml.org,2002:{k}" for k in ("str", "seq", "map", "merge"))
+_MERGE_KEY = object()  # what a merge key (<<) is read as, for the mapping to handle
 
 
 # -- validation helpers -------------------------------------------------------------------
@@ -303,9 +237,7 @@ def load_config(path: str | Path) -> Config:
 def parse_config(text: str, *, path: Path) -> Config:
     """Check the YAML ``text`` of the configuration file at ``path``."""
     name = str(path)
-    document = _fast_load(text, name)
-    if document is None:
-        document = _load(text, name)
+    document = _load(text, name)
     if document is None:
         raise ConfigError("the file is empty; list your sources under 'sources:'", path=name)
     top = _Checker(name, document, "top level", TOP_KEYS)
@@ -336,11 +268,17 @@ def parse_config(text: str, *, path: Path) -> Config:
 
 
 def _load(text: str, name: str) -> Any:
-    """The document read by PyYAML's own parser; its errors are the ones users see."""
-    loader = _Loader(text)
-    loader.name = name
+    """The YAML document in ``text`` (None when empty): every mapping a :class:`_Mapping`.
+
+    It is built straight from the parser's events, with no node tree in between, so the
+    memory it takes does not grow beyond the result with the length of sources.yaml.
+    """
     try:
-        return _document(loader)
+        return _read(_FastLoader, text, name)
+    except yaml.YAMLError:
+        pass
+    try:  # the same error again, in the words of PyYAML's own parser
+        return _read(_Loader, text, name)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -350,49 +288,36 @@ def _load(text: str, name: str) -> Any:
         ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"YAML error: {exc}", path=name) from exc
-    finally:
-        loader.dispose()
 
 
-def _fast_load(text: str, name: str) -> Any:
-    """The document read by libyaml as a stream of events, or None: invalid, empty, or
-    using what only :func:`_load` builds (merge keys, explicit tags on lists and mappings,
-    duplicate keys), which then reads the file again and says what is wrong, if anything.
-
-    No node tree is built, so the memory this takes does not grow beyond the result with
-    the length of sources.yaml (a node tree is ten times the size of the data).
-    """
-    loader = _FastLoader(text)
+def _read(loader_class: type, text: str, name: str) -> Any:
+    loader = loader_class(text)
     loader.name = name
     try:
         loader.get_event()  # stream start
         if loader.check_event(yaml.StreamEndEvent):
             return None
         loader.get_event()  # document start
-        document = _streamed(loader, {}, set())
+        document = _value(loader, {}, set())
         loader.get_event()  # document end
         if not loader.check_event(yaml.StreamEndEvent):
-            return None  # several documents: _load says so
+            _fail(loader, "a second YAML document ('---'): keep everything in one document")
         return document
-    except (yaml.YAMLError, _LeftToNodes):
-        return None
     finally:
         loader.dispose()
 
 
-class _LeftToNodes(Exception):
-    """Something the event reader leaves to the node reader."""
-
-
-_MERGE = "tag:yaml.org,2002:merge"
-
-
-def _streamed(loader: Any, anchors: dict[str, Any], open_anchors: set[str]) -> Any:
-    """The next value in ``loader``'s events, built as :func:`_build` builds it."""
+def _value(loader: Any, anchors: dict[str, Any], open_anchors: set[str]) -> Any:
+    """The next value in ``loader``'s events: strings, lists and mappings built here; every
+    other scalar (numbers, booleans, null, dates) by PyYAML's constructors."""
     event = loader.get_event()
     if isinstance(event, yaml.AliasEvent):
-        if event.anchor not in anchors:  # undefined, or refers to a value that contains it
-            raise _LeftToNodes
+        if event.anchor in open_anchors:
+            _fail(loader, f"the alias *{event.anchor} refers to a mapping or list that "
+                          "contains it; copy the values instead", event)  # fmt: skip
+        if event.anchor not in anchors:
+            _fail(loader, f"the alias *{event.anchor} has no anchor &{event.anchor} before it",
+                  event)  # fmt: skip
         return anchors[event.anchor]
     if isinstance(event, yaml.ScalarEvent):
         tag = event.tag
@@ -401,7 +326,7 @@ def _streamed(loader: Any, anchors: dict[str, Any], open_anchors: set[str]) -> A
         if tag == _STR:
             value: Any = event.value
         elif tag == _MERGE:
-            raise _LeftToNodes
+            value = _MERGE_KEY
         else:
             start: Any = event.start_mark
             end: Any = event.end_mark
@@ -413,33 +338,59 @@ def _streamed(loader: Any, anchors: dict[str, Any], open_anchors: set[str]) -> A
             open_anchors.add(event.anchor)
         value = []
         while not loader.check_event(yaml.SequenceEndEvent):
-            value.append(_streamed(loader, anchors, open_anchors))
+            value.append(_value(loader, anchors, open_anchors))
         loader.get_event()
-    elif isinstance(event, yaml.MappingStartEvent):
+    else:  # a mapping: the parser gives no other event here
         _expect_tag(loader, event, yaml.MappingNode, _MAP)
         if event.anchor is not None:
             open_anchors.add(event.anchor)
-        value = _Mapping()
-        value.line = _line(event.start_mark)
-        value.lines = {}
-        while not loader.check_event(yaml.MappingEndEvent):
-            line = _line(loader.peek_event().start_mark)
-            key = _streamed(loader, anchors, open_anchors)
-            if not isinstance(key, Hashable) or key in value:
-                raise _LeftToNodes
-            value[key] = _streamed(loader, anchors, open_anchors)
-            value.lines[key] = line
-        loader.get_event()
-    else:  # pragma: no cover - libyaml gives no other event here
-        raise _LeftToNodes
+        value = _mapping(loader, event, anchors, open_anchors)
     if event.anchor is not None:
         anchors[event.anchor] = value
         open_anchors.discard(event.anchor)
     return value
 
 
+def _mapping(loader: Any, start: Any, anchors: dict[str, Any], open_anchors: set[str]) -> _Mapping:
+    """A mapping up to its end event. Merge keys (``<<: *common``) as YAML defines them:
+    the mapping's own keys win, then the mappings merged first."""
+    mapping = _Mapping()
+    mapping.line = _line(start.start_mark)
+    mapping.lines = {}
+    merged: list[_Mapping] = []
+    while not loader.check_event(yaml.MappingEndEvent):
+        at = loader.peek_event()
+        key = _value(loader, anchors, open_anchors)
+        if key is _MERGE_KEY:
+            value = _value(loader, anchors, open_anchors)
+            sources = value if isinstance(value, list) else [value]
+            if not all(isinstance(source, _Mapping) for source in sources):
+                _fail(loader, "a merge key (<<) takes a mapping or a list of mappings", at)
+            merged.extend(sources)
+            continue
+        if not isinstance(key, Hashable):
+            _fail(loader, "a key must be a plain value, not a list or mapping", at)
+        if key in mapping:
+            _fail(loader, f"duplicate key {key!r} (first on line {mapping.lines[key]}); "
+                          "keep one of them", at)  # fmt: skip
+        mapping[key] = _value(loader, anchors, open_anchors)
+        mapping.lines[key] = _line(at.start_mark)
+    loader.get_event()
+    for source in merged:
+        for key, value in source.items():
+            if key not in mapping:
+                mapping[key] = value
+                mapping.lines[key] = source.lines[key]
+    return mapping
+
+
 def _line(mark: Any) -> int:
     return int(mark.line) + 1
+
+
+def _fail(loader: Any, message: str, event: Any = None) -> NoReturn:
+    event = event if event is not None else loader.peek_event()
+    raise ConfigError(message, path=loader.name, line=_line(event.start_mark))
 
 
 def _expect_tag(loader: Any, event: Any, kind: type, default: str) -> None:
@@ -447,7 +398,7 @@ def _expect_tag(loader: Any, event: Any, kind: type, default: str) -> None:
     if tag is None or tag == "!":
         tag = loader.resolve(kind, None, event.implicit)
     if tag != default:
-        raise _LeftToNodes
+        _fail(loader, f"the YAML tag {event.tag} is not used here; remove it", event)
 
 
 def _site(top: _Checker, name: str, base_dir: Path) -> Site:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from publisher.config import Timeout, _fast_load, _load, load_config, parse_config
+from publisher.config import Timeout, _FastLoader, _Loader, _read, load_config, parse_config
 from publisher.errors import ConfigError
 
 VALID = """\
@@ -216,8 +217,23 @@ INVALID = [
     ),
     pytest.param(
         "site: &site\n  base_url: https://x.org/\n  again: *site\nsources: []\n",
-        r":1: an alias \(\*name\) refers to a mapping or list that contains it",
+        r":3: the alias \*site refers to a mapping or list that contains it",
         id="recursive-alias",
+    ),
+    pytest.param(
+        "site:\n  base_url: *nowhere\nsources: []\n",
+        r":2: the alias \*nowhere has no anchor &nowhere before it",
+        id="undefined-alias",
+    ),
+    pytest.param(
+        "site:\n  base_url: https://x.org/\nsources: []\n---\nsources: []\n",
+        r":4: a second YAML document",
+        id="two-documents",
+    ),
+    pytest.param(
+        "site: !!set {base_url}\nsources: []\n",
+        r":1: the YAML tag tag:yaml.org,2002:set is not used here",
+        id="explicit-tag",
     ),
     pytest.param(
         "site:\n  base_url: https://x.org/\n  ? [a, b]\n  : 1\nsources: []\n",
@@ -249,23 +265,19 @@ def _lines(value: object) -> object:
     return value
 
 
-def test_the_event_reader_builds_what_the_node_reader_builds() -> None:
-    """sources.yaml is read from libyaml's events (no node tree, so memory stays flat);
-    what it builds, lines included, is what the node reader builds, and what it leaves to
-    the node reader (merge keys, duplicates, several documents) it leaves whole."""
+def test_libyaml_and_the_pure_python_parser_build_the_same_document() -> None:
+    """sources.yaml is built from the parser's events (no node tree, so memory stays flat)
+    by one builder; with libyaml (fast) and with PyYAML's own parser (which words the
+    errors) it gives the same document, lines included, merge keys and aliases too."""
+    assert not yaml.__with_libyaml__ or issubclass(_FastLoader, yaml.CSafeLoader)
     aliases = VALID + "  - id: copy\n    url: https://c.example.org/\n    format: &f text\n" \
         "    author: &who 'Jo'\n  - id: copy2\n    url: https://d.example.org/\n" \
         "    format: *f\n    author: *who\n    enabled: no\n    min_delay: 1.5\n"  # fmt: skip
+    merges = "a: &x {b: 1, c: 2}\nd: &y {c: 3, e: 4}\nf:\n  <<: [*x, *y]\n  b: 5\n"
     repository = (Path(__file__).parent.parent / "sources.yaml").read_text(encoding="utf-8")
-    for text in (VALID, aliases, repository):
-        fast = _fast_load(text, "sources.yaml")
-        assert fast is not None
-        assert _lines(fast) == _lines(_load(text, "sources.yaml"))
-    for left in (
-        "a: &x {b: 1}\nc:\n  <<: *x\n  d: 2\n",  # merge key
-        "a: 1\na: 2\n",  # duplicate key
-        "a: 1\n---\nb: 2\n",  # two documents
-        "a: !!set {b, c}\n",  # an explicit tag on a mapping
-        "",  # empty
-    ):
-        assert _fast_load(left, "sources.yaml") is None
+    for text in (VALID, aliases, merges, repository, ""):
+        fast = _read(_FastLoader, text, "sources.yaml")
+        assert _lines(fast) == _lines(_read(_Loader, text, "sources.yaml"))
+    merged = _read(_FastLoader, merges, "sources.yaml")["f"]
+    assert merged == {"b": 5, "c": 2, "e": 4}  # its own key, then the first merged mapping
+    assert merged.lines == {"b": 5, "c": 1, "e": 2}
