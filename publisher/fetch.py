@@ -8,15 +8,15 @@
     read              streamed, aborted past ``max_bytes``; gzip/deflate undone by urllib3
     decode            HTTP charset, then ``<meta charset>``, then UTF-8 / windows-1252
 
-The network is passed in as a :class:`requests.Session` made by :func:`make_session`;
-its adapter puts a timeout on every request, so none can hang a run. ``sleep`` is passed
+The network is passed in as a :class:`requests.Session` made by :func:`make_session`
+(:mod:`publisher.transport` sends the GETs through its pools); every request has a
+timeout, so none can hang a run. ``sleep`` is passed
 in too, so tests need not wait. Header values taken from the environment (``${TOKEN}``)
 are secrets: they go only to the source's own host and never into a message.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import re
@@ -25,19 +25,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
-from . import __version__
 from .config import ENV_VAR, Source, expand_env
 from .decode import decode
 from .errors import ConfigError, FetchError
 from .hosts import HostGate, host_key
 from .model import Page
 from .robots import RobotsCache
+from .transport import Response, close, read_body, redirect_target, send_get, user_agent
+from .transport import make_session as make_session
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,6 @@ ACCEPTED_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", 
                             "application/xml"})  # fmt: skip
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After fails the source until the next run
-DEFAULT_TIMEOUT = (10.0, 30.0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,103 +53,6 @@ class Validators:
 
     etag: str | None = None
     last_modified: str | None = None
-
-
-class TimeoutAdapter(HTTPAdapter):
-    """An adapter that gives every request a timeout unless it already has one."""
-
-    def __init__(self, *args: Any, timeout: tuple[float, float] = DEFAULT_TIMEOUT, **kw: Any):
-        self.timeout = timeout
-        super().__init__(*args, **kw)
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
-        return super().send(request, **kwargs)
-
-
-class EnvironmentOnceSession(requests.Session):
-    """A Session that reads the proxy environment once per host, not at every request.
-
-    requests scans the whole of ``os.environ`` (proxies, ``no_proxy``, CA bundle) twice
-    for every request: a quarter of the client's time for an unchanged page (HTTP 304).
-    The settings only depend on the scheme and host, and one run uses one session, so
-    they are kept per host. Requests given explicit proxies, verify or cert are not cached.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._environment: dict[tuple[str, str, object], dict[str, Any]] = {}
-
-    def merge_environment_settings(  # type: ignore[override]
-        self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> dict[str, Any]:
-        if proxies or verify is not None or cert is not None:
-            return dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc, stream)
-        settings = self._environment.get(key)
-        if settings is None:
-            settings = dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
-            self._environment[key] = settings
-        return {**settings, "proxies": dict(settings["proxies"])}
-
-
-def user_agent(contact: str | None) -> str:
-    """``publisher/<version> (+<contact>)``: honest, and says whom to tell."""
-    return f"publisher/{__version__} (+{contact})" if contact else f"publisher/{__version__}"
-
-
-def make_session(*, contact: str | None = None, pool_size: int = 10) -> requests.Session:
-    """One session per run: pooled connections, a timeout on every request.
-
-    ``pool_size`` is the number of connections kept per host (one is enough when the
-    :class:`~publisher.hosts.HostGate` is used); up to 100 hosts keep their connections.
-    """
-    session = EnvironmentOnceSession()
-    adapter = TimeoutAdapter(pool_connections=100, pool_maxsize=pool_size, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.max_redirects = MAX_REDIRECTS
-    session.headers["User-Agent"] = user_agent(contact)
-    session.headers["Accept"] = "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"
-    return session
-
-
-def send_get(
-    session: requests.Session, url: str, *, headers: Mapping[str, str], timeout: tuple[float, float]
-) -> requests.Response:
-    """One GET of ``url`` (streamed, redirects not followed) through the session's adapter.
-
-    ``Session.get`` would merge cookies, ``.netrc`` credentials, hooks and the session's
-    auth into every request, then parse ``Set-Cookie`` back into the session: a third of
-    the client's time for an unchanged page (HTTP 304), and nothing a feed fetch needs.
-    This keeps what it does need: the session's headers (``headers`` win), its adapter
-    (connection pool, TLS, timeout) and the proxy and CA-bundle settings of the
-    environment (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``).
-    """
-    request = requests.PreparedRequest()
-    request.prepare_method("GET")
-    request.url = _prepared_url(url)
-    request.prepare_headers({**session.headers, **headers})
-    settings = session.merge_environment_settings(url, {}, True, None, None)
-    return session.get_adapter(url).send(
-        request,
-        stream=True,
-        timeout=timeout,
-        verify=True if settings["verify"] is None else settings["verify"],
-        cert=settings["cert"],
-        proxies=settings["proxies"],
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def _prepared_url(url: str) -> str:
-    """requests' form of ``url`` (host in IDNA, path quoted): the same at every request
-    (made each time, it cost about 30 µs of the 0.5 ms of CPU of an unchanged page)."""
-    request = requests.PreparedRequest()
-    request.prepare_url(url, None)
-    return str(request.url)
 
 
 def fetch_page(
@@ -331,11 +232,13 @@ def _attempt(
             except requests.RequestException as exc:
                 reason = redact(f"request failed: {type(exc).__name__}: {exc}", request.secrets)
                 raise FetchError(source.url, reason) from None
-            with response:
-                target = session.get_redirect_target(response)
+            try:
+                target = redirect_target(response)
                 if target is None:
                     return _page(source, response, url=url, moved=moved, request=request)
-                status = response.status_code
+                status = response.status
+            finally:
+                close(response)
         target = urljoin(url, target)
         if urlsplit(target).scheme not in ("http", "https"):
             raise FetchError(source.url, f"{url} redirects to {target}, which is not http(s)")
@@ -356,9 +259,9 @@ def _attempt(
 
 
 def _page(
-    source: Source, response: requests.Response, *, url: str, moved: str | None, request: _Request
+    source: Source, response: Response, *, url: str, moved: str | None, request: _Request
 ) -> Page:
-    status = response.status_code
+    status = response.status
     if status in RETRY_STATUSES:
         wait = _retry_after(response)
         reason = f"HTTP {status} {response.reason or ''}".rstrip()
@@ -377,7 +280,8 @@ def _page(
     if status == 304:
         # Read the (empty) body: a response closed unread also closes its connection,
         # and every unchanged page would then cost a new connection.
-        response.content  # noqa: B018
+        for _ in read_body(response):
+            pass
         return Page(url=url, text="", status=304, permanent_redirect=moved)
     if status >= 400:
         raise FetchError(
@@ -416,7 +320,7 @@ def _http_charset(content_type: str) -> str | None:
     return None
 
 
-def _read_capped(source: Source, response: requests.Response, request: _Request) -> bytes:
+def _read_capped(source: Source, response: Response, request: _Request) -> bytes:
     """The (decompressed) body, or a :class:`FetchError` as soon as it passes ``max_bytes``."""
     too_big = FetchError(
         source.url,
@@ -429,7 +333,7 @@ def _read_capped(source: Source, response: requests.Response, request: _Request)
     chunks: list[bytes] = []
     size = 0
     try:
-        for chunk in response.iter_content(chunk_size=64 * 1024):
+        for chunk in read_body(response):
             size += len(chunk)
             if size > source.max_bytes:
                 raise too_big
@@ -444,7 +348,7 @@ def _backoff(attempt: int) -> float:
     return float(min(0.5 * 2 ** (attempt - 1), 30.0))
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def _retry_after(response: Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
         return None

@@ -9,6 +9,7 @@ in all, so tests can assert the per-host rule from the server's side.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +34,8 @@ class Seen:
     end: float
     method: str = "GET"
     body: bytes = b""
+    client_port: int = 0  # one port: one connection, kept alive
+    header_lines: tuple[tuple[str, str], ...] = ()  # as sent, repeated names included
 
 
 Handler = Callable[[str, dict[str, str]], Reply]
@@ -68,11 +71,12 @@ class LocalServer:
     overlap: Overlap | None = None
     seen: list[Seen] = field(default_factory=list)
     port: int = 0
+    scheme: str = "http"  # "https" when served with a TLS context
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -130,6 +134,8 @@ def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                             end=end,
                             method=method,
                             body=body,
+                            client_port=self.client_address[1],
+                            header_lines=tuple(self.headers.items()),
                         )
                     )
                 if server.overlap is not None:
@@ -164,11 +170,15 @@ class _Quiet(ThreadingHTTPServer):
 
 
 @contextmanager
-def serving(server: LocalServer) -> Iterator[LocalServer]:
-    """Run ``server`` on 127.0.0.1 (a free port) in a thread; stop it afterwards."""
+def serving(server: LocalServer, *, tls: ssl.SSLContext | None = None) -> Iterator[LocalServer]:
+    """Run ``server`` on 127.0.0.1 (a free port) in a thread, over TLS with ``tls``;
+    stop it afterwards."""
     httpd = _Quiet(("127.0.0.1", 0), _handler_class(server))
     httpd.daemon_threads = True
     server.port = httpd.server_address[1]
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
+        server.scheme = "https"
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:

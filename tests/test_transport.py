@@ -1,0 +1,196 @@
+"""What a page's GET sends and how its connection is used (publisher.transport), against
+real servers on 127.0.0.1: kept-alive connections, header case, redirects with UTF-8,
+HTTPS with the environment's CA bundle, a body cut short."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import requests
+import trustme
+
+from publisher.config import Source, Timeout
+from publisher.errors import FetchError
+from publisher.fetch import Validators, fetch_page, make_session
+from publisher.transport import RunSession, send_get
+
+from .localserver import LocalServer, Reply, serving
+
+PAGE = b"<html><body><p>news</p></body></html>"
+
+
+def _source(url: str, **kw: object) -> Source:
+    base = Source(
+        id="s", url=url, title="S", home=url, min_delay=0.0, retries=0, respect_robots=False,
+        timeout=Timeout(connect=2.0, read=2.0),
+    )  # fmt: skip
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def _no_wait(seconds: float) -> None:
+    pass
+
+
+def _fetch(src: Source, session: requests.Session, **kw: object):  # type: ignore[no-untyped-def]
+    return fetch_page(src, session=session, env={}, sleep=_no_wait, **kw)  # type: ignore[arg-type]
+
+
+def test_pages_200_and_304_share_one_kept_alive_connection_per_host(serve):
+    """Bodies are read to the end (an empty 304 body too), so the connection goes back to
+    the pool: five fetches of two pages on one host, one TCP connection."""
+    etag = '"v1"'
+
+    def page(path: str, headers: dict[str, str]) -> Reply:
+        if headers.get("if-none-match") == etag:
+            return Reply(status=304, headers=(("ETag", etag),))
+        return Reply(body=PAGE, headers=(("ETag", etag),))
+
+    site = serve({"/a/": page, "/b/": page})
+    with make_session() as session:
+        first = _fetch(_source(site.url("/a/")), session)
+        again = _fetch(_source(site.url("/a/")), session, validators=Validators(etag=first.etag))
+        other = _fetch(_source(site.url("/b/")), session)
+        _fetch(_source(site.url("/b/")), session, validators=Validators(etag=other.etag))
+        _fetch(_source(site.url("/a/")), session)
+    assert (first.status, again.status) == (200, 304)
+    assert len(site.seen) == 5
+    assert len({seen.client_port for seen in site.seen}) == 1
+
+
+def test_a_source_header_replaces_the_sessions_whatever_its_case(serve):
+    site = serve({"/n/": Reply(body=PAGE)})
+    src = replace(_source(site.url("/n/")), headers=(("accept", "text/html"),))
+    with make_session() as session:
+        _fetch(src, session)
+    (seen,) = site.seen
+    accepts = [value for name, value in seen.header_lines if name.lower() == "accept"]
+    assert accepts == ["text/html"]
+
+
+def test_a_redirect_to_a_utf8_location_is_followed(serve):
+    """The server sends UTF-8 bytes in Location; the HTTP parser reads them as Latin-1,
+    and the target is read again as UTF-8 (as requests does) and quoted."""
+    site = serve(
+        {
+            "/old/": Reply(status=301, headers=(("Location", "/caf\u00c3\u00a9/"),)),
+            "/caf%C3%A9/": Reply(body=PAGE),
+        }
+    )
+    with make_session() as session:
+        page = _fetch(_source(site.url("/old/")), session)
+    assert page.text == PAGE.decode()
+    assert page.permanent_redirect == site.url("/café/")
+    assert site.paths() == ["/old/", "/caf%C3%A9/"]
+
+
+def test_each_hosts_route_is_worked_out_once_per_session(serve):
+    one, two = serve({"/n/": Reply(body=PAGE)}), serve({"/n/": Reply(body=PAGE)})
+    with make_session() as session:
+        assert isinstance(session, RunSession)
+        for _ in range(3):
+            for site in (one, two):
+                _fetch(_source(site.url("/n/")), session)
+        assert sorted(session.routes) == sorted(
+            ("http", f"127.0.0.1:{site.port}") for site in (one, two)
+        )
+    assert len(one.seen) == len(two.seen) == 3
+
+
+def test_a_plain_requests_session_works_too(serve):
+    site = serve({"/n/": Reply(body=PAGE)})
+    with requests.Session() as session:
+        response = send_get(session, site.url("/n/"), headers={}, timeout=(2.0, 2.0))
+        try:
+            assert response.status == 200
+            assert response.read() == PAGE
+        finally:
+            response.release_conn()
+
+
+# -- HTTPS ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_site(ca: trustme.CA) -> Iterator[LocalServer]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    with serving(LocalServer(routes={"/n/": Reply(body=PAGE)}), tls=context) as site:
+        yield site
+
+
+def test_https_is_verified_with_the_ca_bundle_the_environment_names(
+    tls_site, ca, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    with make_session() as session:
+        for _ in range(2):
+            page = _fetch(_source(tls_site.url("/n/")), session)
+            assert page.text == PAGE.decode()
+    assert len({seen.client_port for seen in tls_site.seen}) == 1
+
+
+def test_an_untrusted_certificate_fails_the_fetch(tls_site, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with (
+        make_session() as session,
+        pytest.raises(FetchError, match=r"could not connect \(SSLError\)"),
+    ):
+        _fetch(_source(tls_site.url("/n/")), session)
+    assert tls_site.seen == []
+
+
+def test_a_ca_bundle_that_is_not_there_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    with make_session() as session, pytest.raises(FetchError) as info:
+        _fetch(_source("https://127.0.0.1:9/n/", retries=2), session)
+    assert "missing.pem" in str(info.value)
+    assert "REQUESTS_CA_BUNDLE" in str(info.value)
+
+
+# -- a body cut short -------------------------------------------------------------------
+
+
+@contextmanager
+def _cut_short() -> Iterator[str]:
+    """A server that promises 1,000 bytes, sends 10 and hangs up (once)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def answer() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n"
+                b"<html><bo"
+            )
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/n/"
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_a_body_cut_short_fails_with_a_clear_message():
+    broke = "the connection broke while reading"
+    with _cut_short() as url, make_session() as session, pytest.raises(FetchError, match=broke):
+        _fetch(_source(url), session)
