@@ -17,6 +17,7 @@ are secrets: they go only to the source's own host and never into a message.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -35,7 +36,7 @@ from .errors import ConfigError, FetchError
 from .hosts import HostGate, host_key
 from .model import Page
 from .robots import RobotsCache
-from .transport import Response, close, read_body, redirect_target, send_get, user_agent
+from .transport import Response, close, finish, read_body, redirect_target, send_get, user_agent
 from .transport import make_session as make_session
 
 log = logging.getLogger(__name__)
@@ -278,10 +279,10 @@ def _page(
             wait=wait,
         )
     if status == 304:
-        # Read the (empty) body: a response closed unread also closes its connection,
-        # and every unchanged page would then cost a new connection.
-        for _ in read_body(response):
-            pass
+        # the connection is kept for the next page of this host; if the empty body cannot
+        # be read, the answer stands and close() drops the connection
+        with contextlib.suppress(requests.RequestException):
+            finish(response)
         return Page(url=url, text="", status=304, permanent_redirect=moved)
     if status >= 400:
         raise FetchError(

@@ -415,7 +415,6 @@ def _finish(
     if isinstance(fetched, Exception):
         raise fetched
     page = fetched
-    paths = feed_paths(out_dir, source)
     moved = page.permanent_redirect
     if moved:
         log.warning("%s: %s moved permanently to %s; update 'url'", source.id, source.url, moved)
@@ -427,7 +426,7 @@ def _finish(
         written: tuple[str, ...] = ()
         if state.entries_stored and (state.feed_digest is None or files != state.feed_digest):
             written = _publish(
-                source, site=site, store=store, now=now, paths=paths, timings=timings
+                source, site=site, store=store, now=now, out_dir=out_dir, timings=timings
             )
         return SourceReport(
             source_id=source.id, ok=True, not_modified=True, files_written=written,
@@ -472,7 +471,7 @@ def _finish(
             last_modified=page.last_modified, entries_seen=len(entries),
         )  # fmt: skip
 
-    written = _publish(source, site=site, store=store, now=now, paths=paths, timings=timings)
+    written = _publish(source, site=site, store=store, now=now, out_dir=out_dir, timings=timings)
     return SourceReport(
         source_id=source.id,
         ok=True,
@@ -491,10 +490,11 @@ def _publish(
     site: Site,
     store: Store,
     now: datetime,
-    paths: tuple[Path, Path],
+    out_dir: Path,
     timings: StageTimes | None = None,
 ) -> tuple[str, ...]:
     """Render the feeds from what the store holds now; write the files whose bytes differ."""
+    paths = feed_paths(out_dir, source)
     with stage(timings, "store"):
         feed = store.feed_entries(
             source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now

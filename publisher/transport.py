@@ -5,7 +5,7 @@
                         to 100 hosts, proxy and CA-bundle settings from the environment
     send_get            one GET through the pool the session's adapter would use, with
                         the session's headers and the environment's proxy; no redirects
-    read_body           the response's body, decompressed, in chunks
+    read_body           the response's body, decompressed, in chunks (finish: a 304's)
     redirect_target     where a 3xx response points, as requests reads it
 
 robots.txt and WebSub go through ``Session.get`` and ``Session.post``. A page does not:
@@ -21,6 +21,7 @@ are raised as the exceptions requests raises for them, so that callers read one 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.client
 from collections.abc import Iterator, Mapping
@@ -167,8 +168,21 @@ def read_body(response: Response, chunk_size: int = 64 * 1024) -> Iterator[bytes
     """The body in chunks, gzip and deflate undone; a broken connection raises what
     ``requests.Response.iter_content`` raises. Read to the end, the connection goes back
     to its pool."""
-    try:
+    with _reading():
         yield from response.stream(chunk_size, decode_content=True)
+
+
+def finish(response: Response) -> None:
+    """Read the body of a response that has none (HTTP 304), so that its connection goes
+    back to the pool: a response closed unread also closes its connection."""
+    with _reading():
+        response.read()
+
+
+@contextlib.contextmanager
+def _reading() -> Iterator[None]:
+    try:
+        yield
     except ProtocolError as exc:
         raise requests.exceptions.ChunkedEncodingError(exc) from exc
     except DecodeError as exc:
