@@ -134,6 +134,11 @@ class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
 
 
 _STR, _SEQ, _MAP, _MERGE = (f"tag:yaml.org,2002:{k}" for k in ("str", "seq", "map", "merge"))
+# First characters of a plain scalar that some implicit tag (bool, int, float, null,
+# timestamp, merge, value) may claim: any other plain scalar is a string without asking
+# the resolver, as the resolver itself would decide (most of sources.yaml: URLs, titles).
+_RESOLVED_FIRST = frozenset(key for key in yaml.SafeLoader.yaml_implicit_resolvers if key)
+assert None not in yaml.SafeLoader.yaml_implicit_resolvers  # no resolver for every value
 _MERGE_KEY = object()  # what a merge key (<<) is read as, for the mapping to handle
 
 
@@ -311,6 +316,10 @@ def _value(loader: Any, anchors: dict[str, Any], open_anchors: set[str]) -> Any:
     """The next value in ``loader``'s events: strings, lists and mappings built here; every
     other scalar (numbers, booleans, null, dates) by PyYAML's constructors."""
     event = loader.get_event()
+    if type(event) is yaml.ScalarEvent and event.tag is None and event.anchor is None:
+        value = event.value  # the common case: an untagged scalar without an anchor
+        if not event.implicit[0] or (value and value[0] not in _RESOLVED_FIRST):
+            return value  # quoted, or plain and no implicit tag can claim it
     if isinstance(event, yaml.AliasEvent):
         if event.anchor in open_anchors:
             _fail(loader, f"the alias *{event.anchor} refers to a mapping or list that "
@@ -368,13 +377,13 @@ def _mapping(loader: Any, start: Any, anchors: dict[str, Any], open_anchors: set
                 _fail(loader, "a merge key (<<) takes a mapping or a list of mappings", at)
             merged.extend(sources)
             continue
-        if not isinstance(key, Hashable):
+        if type(key) is not str and not isinstance(key, Hashable):
             _fail(loader, "a key must be a plain value, not a list or mapping", at)
         if key in mapping:
             _fail(loader, f"duplicate key {key!r} (first on line {mapping.lines[key]}); "
                           "keep one of them", at)  # fmt: skip
         mapping[key] = _value(loader, anchors, open_anchors)
-        mapping.lines[key] = _line(at.start_mark)
+        mapping.lines[key] = at.start_mark.line + 1
     loader.get_event()
     for source in merged:
         for key, value in source.items():

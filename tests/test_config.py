@@ -281,3 +281,48 @@ def test_libyaml_and_the_pure_python_parser_build_the_same_document() -> None:
     merged = _read(_FastLoader, merges, "sources.yaml")["f"]
     assert merged == {"b": 5, "c": 2, "e": 4}  # its own key, then the first merged mapping
     assert merged.lines == {"b": 5, "c": 1, "e": 2}
+
+
+SCALARS = """\
+plain: newsroom-0001
+url: https://www.example.org/news/?page=1
+quoted_number: '42'
+quoted_bool: "yes"
+number: 42
+negative: -7
+float: 1.5
+exponent: 1e3
+hex: 0x1F
+yes_word: yes
+off_word: Off
+true_word: true
+null_word: null
+tilde: ~
+empty:
+date: 2026-11-26
+stamp: 2026-11-26 12:00:00
+title: Newsroom 2026
+number_first: 2026 report
+'<<': quoted merge key
+colon: "a: b"
+dot: .5
+nan: .nan
+inf: -.inf
+n_word: no
+N: N
+tagged: !!str 12
+"""
+
+
+def test_scalars_are_typed_as_pyyaml_types_them() -> None:
+    """The builder's shortcut for plain strings (no resolver asked when no implicit tag
+    can claim the first character) gives what PyYAML's own loader gives, key by key."""
+    expected = yaml.safe_load(SCALARS)
+    for loader in (_FastLoader, _Loader):
+        built = dict(_read(loader, SCALARS, "sources.yaml"))
+        assert built.keys() == expected.keys()
+        for key, value in expected.items():
+            if value != value:  # NaN
+                assert built[key] != built[key], key
+                continue
+            assert (type(built[key]), built[key]) == (type(value), value), key
