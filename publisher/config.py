@@ -317,9 +317,9 @@ def _value(loader: Any, anchors: dict[str, Any], open_anchors: set[str]) -> Any:
     other scalar (numbers, booleans, null, dates) by PyYAML's constructors."""
     event = loader.get_event()
     if type(event) is yaml.ScalarEvent and event.tag is None and event.anchor is None:
-        value = event.value  # the common case: an untagged scalar without an anchor
-        if not event.implicit[0] or (value and value[0] not in _RESOLVED_FIRST):
-            return value  # quoted, or plain and no implicit tag can claim it
+        text: str = event.value  # the common case: an untagged scalar without an anchor
+        if not event.implicit[0] or (text and text[0] not in _RESOLVED_FIRST):
+            return text  # quoted, or plain and no implicit tag can claim it
     if isinstance(event, yaml.AliasEvent):
         if event.anchor in open_anchors:
             _fail(loader, f"the alias *{event.anchor} refers to a mapping or list that "
