@@ -23,6 +23,7 @@ from typing import Any
 
 from publisher.config import load_config
 from publisher.fetch import make_session
+from publisher.hosts import count_hosts
 from publisher.pipeline import run_once, select_sources
 from publisher.stages import StageTimes
 from publisher.store import Store
@@ -51,7 +52,11 @@ def measure_publisher(config_path: Path, now: datetime) -> dict[str, Any]:
     before = _mtimes(config.site.output)
     paused = time.perf_counter()
     pause = paused - (start_wall + load)
-    with Store(config.site.state) as store, make_session(contact=config.site.contact) as session:
+    hosts = count_hosts(source.url for source in sources if not source.is_local)
+    with (
+        Store(config.site.state) as store,
+        make_session(contact=config.site.contact, hosts=hosts) as session,  # as `publisher run`
+    ):
         report = run_once(
             sources, site=config.site, session=session, store=store, now=now, timings=timings
         )

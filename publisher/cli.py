@@ -29,6 +29,7 @@ from . import __version__, logs
 from .config import Config, Source, load_config
 from .errors import ConfigError, LockError, PublisherError
 from .fetch import make_session
+from .hosts import count_hosts
 from .lock import StateLock, lock_path
 from .model import Entry
 from .pipeline import (
@@ -174,7 +175,10 @@ def _writer(config: Config, *, command: str) -> Iterator[tuple[Store, requests.S
     with (
         StateLock(lock_path(config.site.state), command=command),
         Store(config.site.state) as store,
-        make_session(contact=config.site.contact) as session,
+        make_session(
+            contact=config.site.contact,
+            hosts=count_hosts(s.url for s in config.sources if not s.is_local),
+        ) as session,
     ):
         for path in remove_temp_files(config.site.output):
             log.info("removed %s, left by an interrupted run", path)

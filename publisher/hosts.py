@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -36,6 +36,11 @@ def host_key(url: str) -> str:
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     return f"{scheme}://{host}:{port}"
+
+
+def count_hosts(urls: Iterable[str]) -> int:
+    """How many distinct hosts (:func:`host_key`) ``urls`` are on."""
+    return len({host_key(url) for url in urls})
 
 
 class HostGate:

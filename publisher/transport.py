@@ -1,8 +1,9 @@
 """HTTP for a run: one requests session, and a page's GET sent through its pools directly.
 
     make_session        the run's session: User-Agent, Accept, compression, a timeout on
-                        every request, urllib3 connection pools (keep-alive, TLS) for up
-                        to 100 hosts, proxy and CA-bundle settings from the environment
+                        every request, urllib3 connection pools (keep-alive, TLS) for
+                        every host of the run, proxy and CA-bundle settings from the
+                        environment
     send_get            one GET through the pool the session's adapter would use, with
                         the session's headers and the environment's proxy; no redirects
     read_body           the response's body, decompressed, in chunks (finish: a 304's)
@@ -52,6 +53,7 @@ from . import __version__
 
 DEFAULT_TIMEOUT = (10.0, 30.0)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MIN_POOLS = 100  # hosts that keep their connection, whatever the run
 Response = urllib3.BaseHTTPResponse
 
 
@@ -114,20 +116,43 @@ def user_agent(contact: str | None) -> str:
     return f"publisher/{__version__} (+{contact})" if contact else f"publisher/{__version__}"
 
 
-def make_session(*, contact: str | None = None, pool_size: int = 10) -> requests.Session:
+def make_session(
+    *, contact: str | None = None, pool_size: int = 10, hosts: int = MIN_POOLS
+) -> requests.Session:
     """One session per run: pooled connections, a timeout on every request.
 
-    ``pool_size`` is the number of connections kept per host (one is enough when the
-    :class:`~publisher.hosts.HostGate` is used); up to 100 hosts keep their connections.
+    ``hosts`` is how many hosts the run fetches from: each keeps its connection for the
+    whole run (at least :data:`MIN_POOLS`, at most half the open-file limit; past that,
+    the hosts used least recently lose theirs). Fetches go to the hosts in turn, so with
+    fewer connections kept than hosts, every page of a host with several would cost a
+    new connection (and TLS handshake). ``pool_size`` is the number of connections kept
+    per host (one is enough when the :class:`~publisher.hosts.HostGate` is used).
     """
     session = RunSession()
-    adapter = TimeoutAdapter(pool_connections=100, pool_maxsize=pool_size, max_retries=0)
+    adapter = TimeoutAdapter(
+        pool_connections=pools_for(hosts), pool_maxsize=pool_size, max_retries=0
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.max_redirects = 5
     session.headers["User-Agent"] = user_agent(contact)
     session.headers["Accept"] = "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"
     return session
+
+
+def pools_for(hosts: int) -> int:
+    """How many hosts keep a connection: ``hosts``, within :data:`MIN_POOLS` and half the
+    soft limit on open files (each kept connection holds one)."""
+    return max(MIN_POOLS, min(hosts, _open_file_limit() // 2))
+
+
+def _open_file_limit() -> int:
+    try:
+        import resource  # POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        return 2 * MIN_POOLS
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return 1 << 16 if soft == resource.RLIM_INFINITY else int(soft)
 
 
 def send_get(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from .localserver import LocalServer, serving
+from .localserver import LocalServer, Servers
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -53,9 +52,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def serve() -> Iterator[Callable[..., LocalServer]]:
     """Start local HTTP servers on 127.0.0.1 (each its own host); all stop after the test."""
-    with ExitStack() as stack:
+    with Servers() as servers:
 
         def start(routes: dict | None = None, **kw: object) -> LocalServer:
-            return stack.enter_context(serving(LocalServer(routes=routes or {}, **kw)))  # type: ignore[arg-type]
+            return servers.start(LocalServer(routes=routes or {}, **kw))  # type: ignore[arg-type]
 
         yield start

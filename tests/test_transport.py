@@ -16,10 +16,13 @@ import pytest
 import requests
 import trustme
 
-from publisher.config import Source, Timeout
+from publisher.cli import main
+from publisher.config import Source, Timeout, load_config
 from publisher.errors import FetchError
 from publisher.fetch import Validators, fetch_page, make_session
-from publisher.transport import RunSession, send_get
+from publisher.pipeline import run_once
+from publisher.store import Store
+from publisher.transport import RunSession, pools_for, send_get
 
 from .localserver import LocalServer, Reply, serving
 
@@ -194,3 +197,69 @@ def test_a_body_cut_short_fails_with_a_clear_message():
     broke = "the connection broke while reading"
     with _cut_short() as url, make_session() as session, pytest.raises(FetchError, match=broke):
         _fetch(_source(url), session)
+
+
+# -- many hosts ---------------------------------------------------------------------------
+
+ITEM = (
+    '<article class="n"><time datetime="2026-11-{day:02d}">x</time>'
+    '<h3><a href="/news/{day}/">Item {day}</a></h3></article>'
+)
+MANY = 120  # hosts: more than the 100 a session keeps by default
+
+
+def _many_hosts(serve, tmp_path: Path, name: str) -> tuple[list[LocalServer], Path]:  # type: ignore[no-untyped-def]
+    page = Reply(
+        body=f"<html><body>{ITEM.format(day=1)}{ITEM.format(day=2)}</body></html>".encode()
+    )
+    sites = [serve({"/a/": page, "/b/": page}) for _ in range(MANY)]
+    text = (
+        "site:\n  base_url: https://feeds.example.org/\n  output: feeds\n"
+        "  state: state.db\ndefaults:\n  min_delay: 0\n  retries: 0\n  respect_robots: false\n"
+        "sources:\n"
+    )
+    for n, site in enumerate(sites):
+        for path in ("/a/", "/b/"):
+            text += (
+                f"  - id: s{n}{path.strip('/')}\n    url: {site.url(path)}\n"
+                '    select: {item: "article.n", title: "h3 a::text", link: "h3 a::attr(href)",'
+                ' date: "time::attr(datetime)"}\n'
+            )
+    folder = tmp_path / name
+    folder.mkdir()
+    config = folder / "sources.yaml"
+    config.write_text(text, encoding="utf-8")
+    return sites, config
+
+
+def test_every_host_of_a_run_keeps_its_connection(serve, tmp_path: Path):
+    """Fetches take the hosts in turn (a1 b1 c1 ... a2 b2 ...), so a session that keeps
+    connections for fewer hosts than the run has would open a new connection (and TLS
+    handshake) for every page of a host with several; `publisher run` sizes it to the
+    run's hosts."""
+    sites, config = _many_hosts(serve, tmp_path, "sized")
+    assert main(["run", "-c", str(config), "-q", "--workers", "4"]) == 0
+    assert all(len(site.seen) == 2 for site in sites)
+    assert [len({seen.client_port for seen in site.seen}) for site in sites] == [1] * MANY
+
+
+def test_a_session_for_fewer_hosts_loses_connections(serve, tmp_path: Path, now):
+    """The same run with a session of the default size: the check above can fail."""
+    sites, config = _many_hosts(serve, tmp_path, "default")
+    loaded = load_config(config)
+    with Store(loaded.site.state) as store, make_session() as session:
+        report = run_once(
+            loaded.sources, site=loaded.site, session=session, store=store, now=now, workers=4
+        )
+    assert all(source.ok for source in report.sources)
+    assert max(len({seen.client_port for seen in site.seen}) for site in sites) == 2
+
+
+def test_kept_connections_stay_within_half_the_open_file_limit():
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = 1 << 16 if soft == resource.RLIM_INFINITY else soft
+    assert pools_for(10) == 100  # never fewer than the default
+    assert pools_for(150) == max(100, min(150, limit // 2))
+    assert pools_for(10**7) == max(100, limit // 2)
