@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.client
+import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -84,17 +85,20 @@ class _Route:
 
 
 class RunSession(requests.Session):
-    """The session of one run: the environment and each host's route read once per host.
+    """The session of one run: the environment and each host's route read once.
 
     requests scans the whole of ``os.environ`` (proxies, ``no_proxy``, CA bundle) twice
     for every request: a quarter of the client's time for an unchanged page (HTTP 304).
     The settings only depend on the scheme and host, and one run uses one session, so
-    they are kept per host. Requests given explicit proxies, verify or cert are not cached.
+    they are kept per host; with no proxy in the environment at all (the usual case)
+    they are the same for every host and worked out once. Requests given explicit
+    proxies, verify or cert are not cached.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._environment: dict[tuple[str, str, object], dict[str, Any]] = {}
+        self._proxied: bool | None = None  # any proxy in the environment? (asked once)
         self.routes: dict[tuple[str, str], _Route] = {}
 
     def merge_environment_settings(  # type: ignore[override]
@@ -102,8 +106,13 @@ class RunSession(requests.Session):
     ) -> dict[str, Any]:
         if proxies or verify is not None or cert is not None:
             return dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc, stream)
+        if self._proxied is None:
+            self._proxied = bool(self.trust_env and urllib.request.getproxies())
+        if self._proxied or self.proxies:
+            parts = urlsplit(url)
+            key = (parts.scheme, parts.netloc, stream)
+        else:  # no proxy to choose or bypass: the same settings for every host
+            key = ("", "", stream)
         settings = self._environment.get(key)
         if settings is None:
             settings = dict(super().merge_environment_settings(url, proxies, stream, verify, cert))

@@ -3,6 +3,7 @@ what a fetch sends (proxy, headers, no cookies), against real servers on 127.0.0
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import pytest
@@ -43,6 +44,31 @@ def test_settings_are_read_once_per_host_and_never_shared(monkeypatch: pytest.Mo
     # Explicit settings are never cached.
     explicit = session.merge_environment_settings(URLS[0], {}, True, False, None)
     assert explicit["verify"] is False
+
+
+def test_without_any_proxy_the_settings_are_worked_out_once(monkeypatch: pytest.MonkeyPatch):
+    """No proxy in the environment: nothing to choose or bypass per host, so one set of
+    settings (requests' own) serves every host; with a proxy, each host is asked."""
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    calls: list[str] = []
+    original = requests.Session.merge_environment_settings
+
+    def counted(self, url, *args):  # type: ignore[no-untyped-def]
+        calls.append(url)
+        return original(self, url, *args)
+
+    monkeypatch.setattr(requests.Session, "merge_environment_settings", counted)
+    session, plain = make_session(), requests.Session()
+    for url in URLS + URLS:
+        assert _settings(session, url) == original(plain, url, {}, True, None, None)
+    assert calls == [URLS[0]]
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3129")
+    proxied = make_session()
+    for url in URLS + URLS:
+        _settings(proxied, url)
+    assert calls[1:] == [URLS[0], URLS[2]]  # once per host (a/ and b/ share one)
 
 
 # -- what a fetch sends: the environment's proxy, no cookies kept ------------------------
