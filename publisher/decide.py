@@ -19,9 +19,11 @@ class MergePlan:
     new: tuple[StoredEntry, ...]  # first seen now
     changed: tuple[StoredEntry, ...]  # content changed: ``updated`` moves to now
     refreshed: tuple[StoredEntry, ...]  # seen again; display-only edits (whitespace, scheme)
+    seen: tuple[str, ...] = ()  # ids seen again exactly as stored: only last_seen moves
 
     @property
     def writes(self) -> tuple[StoredEntry, ...]:
+        """The entries to write whole (``seen`` ones only need their last_seen moved)."""
         return self.new + self.changed + self.refreshed
 
 
@@ -42,6 +44,7 @@ def plan_merge(
     new: list[StoredEntry] = []
     changed: list[StoredEntry] = []
     refreshed: list[StoredEntry] = []
+    seen: list[str] = []
     seq = next_seq
     for entry in reversed(incoming):
         old = existing.get(entry.id)
@@ -67,6 +70,9 @@ def plan_merge(
             )
             seq += 1
             continue
+        if _as_stored(entry, old):
+            seen.append(old.id)
+            continue
         shown = replace(
             old,
             title=entry.title,
@@ -83,7 +89,23 @@ def plan_merge(
         else:
             refreshed.append(shown)
     new.reverse()
-    return MergePlan(new=tuple(new), changed=tuple(changed), refreshed=tuple(refreshed))
+    seen.reverse()
+    return MergePlan(
+        new=tuple(new), changed=tuple(changed), refreshed=tuple(refreshed), seen=tuple(seen)
+    )
+
+
+def _as_stored(entry: Entry, old: StoredEntry) -> bool:
+    """Whether ``entry`` is what the store holds already, all that a write would set."""
+    return (
+        entry.fingerprint == old.fingerprint
+        and entry.title == old.title
+        and entry.link == old.link
+        and entry.summary == old.summary
+        and entry.category == old.category
+        and entry.image == old.image
+        and entry.raw_key == old.raw_key
+    )
 
 
 def layout_problem(found: int, usual: int | None, *, ratio: float) -> str | None:

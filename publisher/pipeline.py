@@ -462,7 +462,9 @@ def _finish(
         )
 
     with stage(timings, "store"):
-        existing = store.entries(source.id, (entry.id for entry in entries))
+        # the rows read by raw key are the stored entries of those ids: read only the rest
+        existing = {stored.id: stored for stored in known.values()}
+        existing.update(store.entries(source.id, (e.id for e in entries if e.id not in existing)))
         plan: MergePlan = plan_merge(
             existing, entries, source_id=source.id, now=now, next_seq=store.next_seq(source.id)
         )

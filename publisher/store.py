@@ -221,11 +221,9 @@ class Store:
     def _rows_in(
         self, query: str, values: Iterable[str], *, before: tuple[object, ...] = ()
     ) -> Iterator[sqlite3.Row]:
-        """The rows of ``query``, whose ``IN ({marks})`` takes ``values``, 500 at a time (SQLite
-        limits the parameters of one statement). Call it holding the lock."""
-        wanted = list(dict.fromkeys(values))
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        """The rows of ``query``, whose ``IN ({marks})`` takes ``values`` (see :func:`_chunks`).
+        Call it holding the lock."""
+        for chunk in _chunks(dict.fromkeys(values)):
             yield from self._db.execute(
                 query.format(marks=",".join("?" * len(chunk))), (*before, *chunk)
             )
@@ -328,6 +326,11 @@ class Store:
                 """,
                 (source_id, etag, last_modified, _ts(now), _ts(now), status, entries_seen),
             )
+            if plan is not None and plan.seen:
+                query = "UPDATE entries SET last_seen = ? WHERE source = ? AND id IN ({marks})"
+                for chunk in _chunks(plan.seen):
+                    marks = ",".join("?" * len(chunk))
+                    db.execute(query.format(marks=marks), (_ts(now), source_id, *chunk))
             if plan is not None:  # the feed files are behind until record_published
                 db.execute("UPDATE sources SET feed_digest = NULL WHERE id = ?", (source_id,))
 
@@ -408,6 +411,13 @@ class Store:
                 """,
                 rows,
             )
+
+
+def _chunks(values: Iterable[str]) -> Iterator[tuple[str, ...]]:
+    """``values`` 500 at a time: SQLite limits the parameters of one statement."""
+    items = tuple(values)
+    for start in range(0, len(items), 500):
+        yield items[start : start + 500]
 
 
 def _use_wal(db: sqlite3.Connection, *, timeout: float) -> None:

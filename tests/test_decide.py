@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from publisher.cli import source_status
 from publisher.config import load_config
-from publisher.decide import LAYOUT_CHANGED, layout_problem, plan_merge
+from publisher.decide import LAYOUT_CHANGED, MergePlan, layout_problem, plan_merge
 from publisher.fetch import make_session
 from publisher.model import Entry, StoredEntry
 from publisher.pipeline import SourceReport, run_once
@@ -65,17 +65,34 @@ def test_new_entries_take_the_page_date_and_top_of_page_sorts_newer() -> None:
     assert plan.changed == plan.refreshed == ()
 
 
-def test_seen_again_unchanged_is_refreshed_only() -> None:
+def test_seen_again_unchanged_moves_last_seen_only() -> None:
     old = as_stored(entry(1, dated=False), seq=1, seen=NOW - timedelta(days=3))
     later = NOW + timedelta(hours=1)
     plan = plan_merge(
         {old.id: old}, [entry(1, dated=False)], source_id="newsroom", now=later, next_seq=2
     )
-    assert plan.new == plan.changed == ()
-    (seen,) = plan.refreshed
-    assert seen.published == old.published  # the first-seen date, once
-    assert seen.updated == old.updated
-    assert seen.last_seen == later
+    assert plan.new == plan.changed == plan.refreshed == ()
+    assert plan.seen == (old.id,)  # the store moves its last_seen, nothing else
+    with Store(":memory:") as store:
+        store.commit_success(
+            "newsroom", MergePlan(new=(old,), changed=(), refreshed=()), now=old.first_seen,
+            status=200, etag=None, last_modified=None, entries_seen=1,
+        )  # fmt: skip
+        store.commit_success(
+            "newsroom", plan, now=later, status=200, etag=None, last_modified=None,
+            entries_seen=1,
+        )  # fmt: skip
+        assert store.entries("newsroom")[old.id] == replace(old, last_seen=later)
+
+
+def test_a_display_only_edit_is_refreshed_with_the_same_dates() -> None:
+    old = as_stored(entry(1), seq=1, seen=NOW - timedelta(days=3))
+    later = NOW + timedelta(hours=1)
+    edited = replace(entry(1), title="Entry  1")  # same fingerprint: whitespace only
+    plan = plan_merge({old.id: old}, [edited], source_id="newsroom", now=later, next_seq=2)
+    assert plan.new == plan.changed == plan.seen == ()
+    (shown,) = plan.refreshed
+    assert (shown.title, shown.updated, shown.last_seen) == ("Entry  1", old.updated, later)
 
 
 def test_a_changed_fingerprint_moves_updated_only() -> None:
@@ -144,6 +161,8 @@ def test_published_never_moves_and_updated_moves_exactly_on_change(history) -> N
                     assert now_stored.updated == max(now, before.updated)
                 else:
                     assert now_stored.updated == before.updated
+                assert now_stored.last_seen == now  # every entry on the page, written or not
+                assert (now_stored.title, now_stored.summary) == (e.title, e.summary)
                 last[e.id] = now_stored
             assert set(stored) == set(first)  # nothing is ever deleted
 
