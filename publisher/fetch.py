@@ -10,9 +10,9 @@
 
 The network is passed in as a :class:`requests.Session` made by :func:`make_session`
 (:mod:`publisher.transport` sends the GETs through its pools); every request has a
-timeout, so none can hang a run. ``sleep`` is passed
-in too, so tests need not wait. Header values taken from the environment (``${TOKEN}``)
-are secrets: they go only to the source's own host and never into a message.
+timeout, so none can hang a run. ``sleep`` is passed in too, so tests need not wait.
+Header values taken from the environment (``${TOKEN}``) are secrets: they go only to the
+source's own host and never into a message.
 """
 
 from __future__ import annotations
