@@ -16,33 +16,25 @@ import pytest
 import requests
 import trustme
 
+from publisher import transport
 from publisher.cli import main
-from publisher.config import Source, Timeout, load_config
+from publisher.config import Source, load_config
 from publisher.errors import FetchError
-from publisher.fetch import Validators, fetch_page, make_session
+from publisher.fetch import Validators, make_session
 from publisher.pipeline import run_once
 from publisher.store import Store
 from publisher.transport import RunSession, pools_for, send_get
 
 from .localserver import LocalServer, Reply, serving
+from .test_fetch import fetch, source
+from .test_fetch_run import newsroom, write_config
 
 PAGE = b"<html><body><p>news</p></body></html>"
 
 
 def _source(url: str, **kw: object) -> Source:
-    base = Source(
-        id="s", url=url, title="S", home=url, min_delay=0.0, retries=0, respect_robots=False,
-        timeout=Timeout(connect=2.0, read=2.0),
-    )  # fmt: skip
-    return replace(base, **kw)  # type: ignore[arg-type]
-
-
-def _no_wait(seconds: float) -> None:
-    pass
-
-
-def _fetch(src: Source, session: requests.Session, **kw: object):  # type: ignore[no-untyped-def]
-    return fetch_page(src, session=session, env={}, sleep=_no_wait, **kw)  # type: ignore[arg-type]
+    """test_fetch's source, without robots.txt: the servers see only the pages."""
+    return source(url, respect_robots=False, **kw)
 
 
 def test_pages_200_and_304_share_one_kept_alive_connection_per_host(serve):
@@ -57,11 +49,11 @@ def test_pages_200_and_304_share_one_kept_alive_connection_per_host(serve):
 
     site = serve({"/a/": page, "/b/": page})
     with make_session() as session:
-        first = _fetch(_source(site.url("/a/")), session)
-        again = _fetch(_source(site.url("/a/")), session, validators=Validators(etag=first.etag))
-        other = _fetch(_source(site.url("/b/")), session)
-        _fetch(_source(site.url("/b/")), session, validators=Validators(etag=other.etag))
-        _fetch(_source(site.url("/a/")), session)
+        first = fetch(_source(site.url("/a/")), session)
+        again = fetch(_source(site.url("/a/")), session, validators=Validators(etag=first.etag))
+        other = fetch(_source(site.url("/b/")), session)
+        fetch(_source(site.url("/b/")), session, validators=Validators(etag=other.etag))
+        fetch(_source(site.url("/a/")), session)
     assert (first.status, again.status) == (200, 304)
     assert len(site.seen) == 5
     assert len({seen.client_port for seen in site.seen}) == 1
@@ -71,7 +63,7 @@ def test_a_source_header_replaces_the_sessions_whatever_its_case(serve):
     site = serve({"/n/": Reply(body=PAGE)})
     src = replace(_source(site.url("/n/")), headers=(("accept", "text/html"),))
     with make_session() as session:
-        _fetch(src, session)
+        fetch(src, session)
     (seen,) = site.seen
     accepts = [value for name, value in seen.header_lines if name.lower() == "accept"]
     assert accepts == ["text/html"]
@@ -87,7 +79,7 @@ def test_a_redirect_to_a_utf8_location_is_followed(serve):
         }
     )
     with make_session() as session:
-        page = _fetch(_source(site.url("/old/")), session)
+        page = fetch(_source(site.url("/old/")), session)
     assert page.text == PAGE.decode()
     assert page.permanent_redirect == site.url("/café/")
     assert site.paths() == ["/old/", "/caf%C3%A9/"]
@@ -99,7 +91,7 @@ def test_each_hosts_route_is_worked_out_once_per_session(serve):
         assert isinstance(session, RunSession)
         for _ in range(3):
             for site in (one, two):
-                _fetch(_source(site.url("/n/")), session)
+                fetch(_source(site.url("/n/")), session)
         assert sorted(session.routes) == sorted(
             ("http", f"127.0.0.1:{site.port}") for site in (one, two)
         )
@@ -141,26 +133,26 @@ def test_https_is_verified_with_the_ca_bundle_the_environment_names(
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
     with make_session() as session:
         for _ in range(2):
-            page = _fetch(_source(tls_site.url("/n/")), session)
+            page = fetch(_source(tls_site.url("/n/")), session)
             assert page.text == PAGE.decode()
     assert len({seen.client_port for seen in tls_site.seen}) == 1
 
 
-def test_an_untrusted_certificate_fails_the_fetch(tls_site, monkeypatch: pytest.MonkeyPatch):
+def test_an_untrusted_certificate_fails_thefetch(tls_site, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     with (
         make_session() as session,
         pytest.raises(FetchError, match=r"could not connect \(SSLError\)"),
     ):
-        _fetch(_source(tls_site.url("/n/")), session)
+        fetch(_source(tls_site.url("/n/")), session)
     assert tls_site.seen == []
 
 
 def test_a_ca_bundle_that_is_not_there_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "missing.pem"))
     with make_session() as session, pytest.raises(FetchError) as info:
-        _fetch(_source("https://127.0.0.1:9/n/", retries=2), session)
+        fetch(_source("https://127.0.0.1:9/n/", retries=2), session)
     assert "missing.pem" in str(info.value)
     assert "REQUESTS_CA_BUNDLE" in str(info.value)
 
@@ -196,40 +188,21 @@ def _cut_short() -> Iterator[str]:
 def test_a_body_cut_short_fails_with_a_clear_message():
     broke = "the connection broke while reading"
     with _cut_short() as url, make_session() as session, pytest.raises(FetchError, match=broke):
-        _fetch(_source(url), session)
+        fetch(_source(url), session)
 
 
 # -- many hosts ---------------------------------------------------------------------------
 
-ITEM = (
-    '<article class="n"><time datetime="2026-11-{day:02d}">x</time>'
-    '<h3><a href="/news/{day}/">Item {day}</a></h3></article>'
-)
 MANY = 120  # hosts: more than the 100 a session keeps by default
 
 
 def _many_hosts(serve, tmp_path: Path, name: str) -> tuple[list[LocalServer], Path]:  # type: ignore[no-untyped-def]
-    page = Reply(
-        body=f"<html><body>{ITEM.format(day=1)}{ITEM.format(day=2)}</body></html>".encode()
-    )
+    page = Reply(body=newsroom("One", "Two"))
     sites = [serve({"/a/": page, "/b/": page}) for _ in range(MANY)]
-    text = (
-        "site:\n  base_url: https://feeds.example.org/\n  output: feeds\n"
-        "  state: state.db\ndefaults:\n  min_delay: 0\n  retries: 0\n  respect_robots: false\n"
-        "sources:\n"
-    )
-    for n, site in enumerate(sites):
-        for path in ("/a/", "/b/"):
-            text += (
-                f"  - id: s{n}{path.strip('/')}\n    url: {site.url(path)}\n"
-                '    select: {item: "article.n", title: "h3 a::text", link: "h3 a::attr(href)",'
-                ' date: "time::attr(datetime)"}\n'
-            )
+    listed = [(f"s{n}{p}", site.url(f"/{p}/")) for n, site in enumerate(sites) for p in "ab"]
     folder = tmp_path / name
     folder.mkdir()
-    config = folder / "sources.yaml"
-    config.write_text(text, encoding="utf-8")
-    return sites, config
+    return sites, write_config(folder, listed, extra="    respect_robots: false\n")
 
 
 def test_every_host_of_a_run_keeps_its_connection(serve, tmp_path: Path):
@@ -255,11 +228,26 @@ def test_a_session_for_fewer_hosts_loses_connections(serve, tmp_path: Path, now)
     assert max(len({seen.client_port for seen in site.seen}) for site in sites) == 2
 
 
-def test_kept_connections_stay_within_half_the_open_file_limit():
+@pytest.mark.parametrize(
+    ("hosts", "open_files", "kept"),
+    [
+        (10, 1024, 100),  # never fewer than the default
+        (150, 1024, 150),  # every host of the run
+        (5000, 1024, 512),  # at most half the open-file limit
+        (5000, 120, 100),  # a low limit: the default still
+    ],
+)
+def test_kept_connections_stay_within_half_the_open_file_limit(
+    monkeypatch: pytest.MonkeyPatch, hosts: int, open_files: int, kept: int
+):
+    monkeypatch.setattr(transport, "_open_file_limit", lambda: open_files)
+    assert pools_for(hosts) == kept
+    session = make_session(hosts=hosts)
+    assert session.get_adapter("https://x.example/")._pool_connections == kept  # type: ignore[attr-defined]
+
+
+def test_the_open_file_limit_is_the_processs_own():
     import resource
 
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    limit = 1 << 16 if soft == resource.RLIM_INFINITY else soft
-    assert pools_for(10) == 100  # never fewer than the default
-    assert pools_for(150) == max(100, min(150, limit // 2))
-    assert pools_for(10**7) == max(100, limit // 2)
+    assert transport._open_file_limit() == (1 << 16 if soft == resource.RLIM_INFINITY else soft)
