@@ -26,12 +26,12 @@ from typing import Any, TextIO
 import requests
 
 from . import __version__, logs
-from .config import Config, Source, load_config
+from .config import load_config
 from .errors import ConfigError, LockError, PublisherError
 from .fetch import make_session
 from .hosts import count_hosts
 from .lock import StateLock, lock_path
-from .model import Entry
+from .model import Config, Entry, Source
 from .pipeline import (
     RunReport,
     SourceReport,

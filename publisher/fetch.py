@@ -25,16 +25,16 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from .config import ENV_VAR, Source, expand_env
 from .decode import decode
 from .errors import ConfigError, FetchError
+from .extract import FORMATS
 from .hosts import HostGate, host_key
-from .model import Page
+from .model import Page, Source
+from .retrieve import Context, Validators, retriever
 from .robots import RobotsCache
 from .transport import Response, close, finish, read_body, redirect_target, send_get, user_agent
 from .transport import make_session as make_session
@@ -42,18 +42,9 @@ from .transport import make_session as make_session
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-ACCEPTED_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/xml",
-                            "application/xml"})  # fmt: skip
+ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After fails the source until the next run
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Validators:
-    """What the last successful fetch returned, for a conditional GET."""
-
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 def fetch_page(
@@ -66,42 +57,43 @@ def fetch_page(
     gate: HostGate | None = None,
     robots: RobotsCache | None = None,
 ) -> Page:
-    """The page of ``source``; ``status == 304`` means unchanged since ``validators``.
+    """The page of ``source``, from the retriever of its URL (:mod:`publisher.retrieve`);
+    ``status == 304`` means unchanged since ``validators``.
 
     ``gate`` and ``robots`` are shared by the whole run (see :func:`publisher.pipeline.
     run_once`); when they are not given, this call makes its own (``sleep`` is used for
     every wait: backoff, ``Retry-After``, ``min_delay``).
     """
-    if source.is_local:
-        return read_file(source.url)
     gate = gate if gate is not None else HostGate(sleep=sleep)
+    if source.respect_robots and robots is None:
+        robots = RobotsCache(session=session, gate=gate)
+    context = Context(
+        session=session,
+        validators=validators or Validators(),
+        env=os.environ if env is None else env,
+        sleep=sleep,
+        gate=gate,
+        robots=robots if source.respect_robots else None,
+    )
+    return retriever(source).retrieve(source, context)
+
+
+def retrieve(source: Source, context: Context) -> Page:
+    """The retriever of ``http(s):`` URLs."""
     if not source.respect_robots:
         log.warning(
             "%s: respect_robots is false: robots.txt of %s is not consulted",
             source.id,
             host_key(source.url),
         )
-        robots = None
-    elif robots is None:
-        robots = RobotsCache(session=session, gate=gate)
     return _fetch_http(
         source,
-        session=session,
-        validators=validators or Validators(),
-        env=os.environ if env is None else env,
-        gate=gate,
-        robots=robots,
+        session=context.session,
+        validators=context.validators,
+        env=context.env,
+        gate=context.gate,
+        robots=context.robots,
     )
-
-
-def read_file(url: str) -> Page:
-    path = Path(unquote(urlsplit(url).path))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise FetchError(url, f"cannot read {path}: {exc.strerror or exc}; check 'url'") from exc
-    text, _ = decode(data)
-    return Page(url=url, text=text)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -292,7 +284,7 @@ def _page(
         )
     content_type = response.headers.get("Content-Type", "")
     mime = content_type.split(";")[0].strip().lower()
-    if mime and mime not in ACCEPTED_TYPES and not mime.endswith("+xml"):
+    if mime and mime not in FORMATS[source.format].content_types and not mime.endswith("+xml"):
         raise FetchError(
             source.url,
             f"the server sent {mime!r}, not an HTML, text or XML page; check that 'url' is "
@@ -380,3 +372,15 @@ def _status_hint(status: int) -> str:
     if status >= 500:
         return "; the site has a problem, the next run will try again"
     return ""
+
+
+def expand_env(value: str, env: Mapping[str, str]) -> str:
+    """Replace ``${NAME}`` with ``env[NAME]``; a missing variable is a :class:`ConfigError`."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise ConfigError(f"environment variable {name} is not set; export it before running")
+        return env[name]
+
+    return ENV_VAR.sub(replace, value)

@@ -27,9 +27,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsp
 import nh3
 
 from . import __version__
-from .config import Source
 from .dates import DateError, parse_date
-from .model import Entry, RawEntry, StoredEntry
+from .model import Entry, RawEntry, Source, StoredEntry
 
 log = logging.getLogger(__name__)
 

@@ -30,15 +30,15 @@ from pathlib import Path
 
 import requests
 
-from .config import Config, Site, Source
 from .decide import LAYOUT_CHANGED, MergePlan, layout_problem, plan_merge
 from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
 from .extract import extract_entries, link_base
-from .fetch import Validators, fetch_page
+from .fetch import fetch_page
 from .hosts import HostGate, host_key
-from .model import Entry, Page
+from .model import Config, Entry, Page, Site, Source
 from .normalise import normalise_entries, raw_keys
 from .render import feed_urls, render_feeds
+from .retrieve import Validators
 from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .stages import StageTimes, stage
 from .store import SourceState, Store

@@ -17,8 +17,7 @@ from datetime import datetime
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from .config import Site, Source
-from .model import StoredEntry
+from .model import Site, Source, StoredEntry
 
 GENERATOR = "publisher"
 ATOM_NS = "http://www.w3.org/2005/Atom"

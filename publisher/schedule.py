@@ -30,9 +30,10 @@ from typing import Any
 
 import requests
 
-from .config import Config, Source, load_config
+from .config import load_config
 from .errors import ConfigError
 from .hosts import HostGate
+from .model import Config, Source
 from .pipeline import SourceReport, run_once
 from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .store import Store

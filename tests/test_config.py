@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from publisher.config import Timeout, _FastLoader, _Loader, _read, load_config, parse_config
+from publisher.config import load_config, parse_config
+from publisher.config.document import _FastLoader, _Loader, _read
 from publisher.errors import ConfigError
+from publisher.model import Timeout
 
 VALID = """\
 site:

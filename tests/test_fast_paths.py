@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from publisher import dates
-from publisher.config import Selectors
 from publisher.errors import ExtractError
 from publisher.extract.html import extract_html
+from publisher.model import Selectors
 from publisher.normalise import _uuid5
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)

@@ -14,11 +14,11 @@ import pytest
 import requests
 
 from publisher import __version__
-from publisher.config import Source, Timeout
 from publisher.errors import FetchError
-from publisher.fetch import Validators, fetch_page, make_session
+from publisher.fetch import fetch_page, make_session
 from publisher.hosts import HostGate, host_key
-from publisher.model import RobotsFile
+from publisher.model import RobotsFile, Source, Timeout
+from publisher.retrieve import Validators
 from publisher.robots import RobotsCache
 
 from .localserver import LocalServer, Reply, serving, silent_port

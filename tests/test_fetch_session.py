@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 import requests
 
-from publisher.config import Source, Timeout
 from publisher.fetch import fetch_page, make_session
+from publisher.model import Source, Timeout
 
 from .localserver import Reply
 

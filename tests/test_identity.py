@@ -17,8 +17,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from publisher.config import Source
-from publisher.model import RawEntry
+from publisher.model import RawEntry, Source
 from publisher.normalise import (
     TRACKING_PARAMS,
     canonical_link,

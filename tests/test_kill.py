@@ -28,8 +28,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from publisher.config import Config, load_config
+from publisher.config import load_config
 from publisher.fetch import make_session
+from publisher.model import Config
 from publisher.pipeline import feed_paths, run_once
 from publisher.render import render_feeds
 from publisher.stages import StageTimes

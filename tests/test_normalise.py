@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher.config import Selectors, Source
-from publisher.model import RawEntry
+from publisher.model import RawEntry, Selectors, Source
 from publisher.normalise import (
     canonical_link,
     clean_link,

@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 
-from publisher.config import Selectors, Source
 from publisher.decode import decode
 from publisher.extract import extract_entries, link_base
-from publisher.model import Page
+from publisher.model import Page, Selectors, Source
 from publisher.normalise import canonical_link, clean_link, clean_text, entry_id, normalise_entry
 
 from .conftest import NOW, REALWORLD

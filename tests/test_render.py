@@ -10,8 +10,7 @@ from xml.etree import ElementTree as ET
 import feedparser
 import pytest
 
-from publisher.config import Site, Source
-from publisher.model import StoredEntry
+from publisher.model import Site, Source, StoredEntry
 from publisher.render import render_feeds
 
 from .conftest import DATA, NOW

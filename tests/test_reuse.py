@@ -15,11 +15,11 @@ from datetime import timedelta
 import pytest
 
 import publisher.normalise
-from publisher.config import Selectors, Source, load_config
+from publisher.config import load_config
 from publisher.decode import decode
 from publisher.extract import extract_entries, link_base
 from publisher.fetch import make_session
-from publisher.model import Entry, Page, RawEntry, StoredEntry
+from publisher.model import Entry, Page, RawEntry, Selectors, Source, StoredEntry
 from publisher.normalise import normalise_entries, raw_keys
 from publisher.pipeline import run_once
 from publisher.store import Store

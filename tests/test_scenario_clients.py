@@ -42,8 +42,9 @@ import feedparser
 import pytest
 from reader import make_reader
 
-from publisher.config import Config, load_config
+from publisher.config import load_config
 from publisher.fetch import make_session
+from publisher.model import Config
 from publisher.pipeline import RunReport, run_once
 from publisher.store import Store
 

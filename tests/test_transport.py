@@ -18,10 +18,12 @@ import trustme
 
 from publisher import transport
 from publisher.cli import main
-from publisher.config import Source, load_config
+from publisher.config import load_config
 from publisher.errors import FetchError
-from publisher.fetch import Validators, make_session
+from publisher.fetch import make_session
+from publisher.model import Source
 from publisher.pipeline import run_once
+from publisher.retrieve import Validators
 from publisher.store import Store
 from publisher.transport import RunSession, pools_for, send_get
 

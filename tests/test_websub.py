@@ -11,8 +11,9 @@ import feedparser
 import pytest
 
 from publisher.cli import main
-from publisher.config import Site, parse_config
+from publisher.config import parse_config
 from publisher.errors import ConfigError
+from publisher.model import Site
 from publisher.render import render_feeds
 
 from .conftest import NOW

@@ -1,40 +1,91 @@
 """Page -> raw entries. Pure: the page text is all it reads.
 
-One module per kind of page: :mod:`.html` (user selectors) and :mod:`.text` (the plain
-text newsroom layout). :func:`extract_entries` picks by the source's ``format``.
+An extractor per source ``format``, registered by name in :data:`FORMATS`: a module
+with ``extract(page, source)`` and ``link_base(page, source)`` (the :class:`Extractor`
+protocol). A :class:`Format` says which module, which media types the server may send
+and whether ``select`` is required; the module is imported only when a source of that
+format is read, so loading ``sources.yaml`` imports no parser. Adding a format is one
+module and one line in :data:`FORMATS` (see docs/adding-a-format.md).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+from dataclasses import dataclass
+from typing import Literal, Protocol, cast
 from urllib.parse import urljoin
 
-from ..config import Source
-from ..model import Page, RawEntry
-from .html import base_href, extract_html
-from .text import extract_text
+from ..model import Page, RawEntry, Source
 
-__all__ = ["extract_entries", "extract_html", "extract_text", "link_base"]
+__all__ = ["FORMATS", "Extractor", "Format", "extract_entries", "extractor", "link_base"]
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/xml",
+                        "application/xml"})  # fmt: skip
 
 
-def link_base(page: Page, source: Source) -> str:
-    """The URL relative links on ``page`` are resolved against.
+class Extractor(Protocol):
+    """What a format's module provides."""
 
-    The page's final URL (after redirects), or ``home`` for a page read from a file, then
-    the page's ``<base href>`` on top.
-    """
-    base = page.url
-    if base.startswith("file:") and not source.home.startswith("file:"):
-        base = source.home
-    if source.format == "html":
-        declared = base_href(page.text)
-        if declared:
-            base = urljoin(base, declared)
-    return base
+    def extract(self, page: Page, source: Source) -> tuple[RawEntry, ...]:
+        """The entries on ``page`` in page order; ExtractError when none can be found."""
+        ...
+
+    def link_base(self, page: Page, source: Source) -> str:
+        """The URL relative links on ``page`` are resolved against."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Format:
+    """A registered source format."""
+
+    name: str
+    module: str  # the Extractor, imported on first use
+    content_types: frozenset[str] = HTML_TYPES  # besides any */*+xml
+    select: Literal["required", "optional", "refused"] = "optional"
+    select_hint: str = ""  # what 'select' holds, for the message when it is missing
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format(name="html", module="publisher.extract.html", select="required",
+               select_hint="a CSS or XPath selector matching one element per entry"),
+        Format(name="text", module="publisher.extract.text", select="refused"),
+    )
+}  # fmt: skip
+
+
+@functools.cache
+def extractor(name: str) -> Extractor:
+    """The extractor of the format ``name`` (a key of :data:`FORMATS`)."""
+    return cast(Extractor, importlib.import_module(FORMATS[name].module))
 
 
 def extract_entries(page: Page, source: Source) -> tuple[RawEntry, ...]:
     """The entries on ``page`` in page order; raises ExtractError when none can be found."""
-    if source.format == "text":
-        return extract_text(page.text, where=source.id)
-    assert source.select is not None  # config guarantees it for html sources
-    return extract_html(page.text, source.select, url=page.url, where=source.id)
+    return extractor(source.format).extract(page, source)
+
+
+def link_base(page: Page, source: Source) -> str:
+    """The URL relative links on ``page`` are resolved against."""
+    return extractor(source.format).link_base(page, source)
+
+
+def page_base(page: Page, source: Source) -> str:
+    """The page's final URL (after redirects), or ``home`` for a page read from a file."""
+    if page.url.startswith("file:") and not source.home.startswith("file:"):
+        return source.home
+    return page.url
+
+
+def declared_base(page: Page, source: Source, declared: str | None) -> str:
+    """:func:`page_base` with a page's own ``<base href>`` (``declared``) on top."""
+    base = page_base(page, source)
+    return urljoin(base, declared) if declared else base
+
+
+def is_xpath(selector: str) -> bool:
+    """Selectors starting with ``/``, ``./`` or ``(`` are XPath; anything else is CSS."""
+    return selector.startswith(("/", "./", "("))

@@ -11,14 +11,25 @@ import re
 
 from parsel import Selector, SelectorList
 
-from ..config import Selectors, is_xpath
 from ..errors import ExtractError
-from ..model import RawEntry
+from ..model import Page, RawEntry, Selectors, Source
+from . import declared_base, is_xpath
 
 # Whole-item fallbacks: the title is the item's text, the link its first href.
 _DEFAULT_LINK = "(./@href | .//a/@href)"
 # A <base> element can only come from these characters: without them, no need to parse.
 _BASE_TAG = re.compile(r"<base", re.IGNORECASE)
+
+
+def extract(page: Page, source: Source) -> tuple[RawEntry, ...]:
+    """The entries the source's selectors find on ``page``."""
+    assert source.select is not None  # config guarantees it for html sources
+    return extract_html(page.text, source.select, url=page.url, where=source.id)
+
+
+def link_base(page: Page, source: Source) -> str:
+    """The page's URL with its ``<base href>`` on top."""
+    return declared_base(page, source, base_href(page.text))
 
 
 def extract_html(text: str, select: Selectors, *, url: str, where: str) -> tuple[RawEntry, ...]:

@@ -19,7 +19,8 @@ import lxml.html
 from lxml import etree
 
 from ..errors import ExtractError
-from ..model import RawEntry
+from ..model import Page, RawEntry, Source
+from . import page_base
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -68,6 +69,16 @@ def visible_text(html: str) -> str:
             if element.tag.lower() != "br":
                 element.text = "\n" + (element.text or "")
     return str(root.text_content())
+
+
+def extract(page: Page, source: Source) -> tuple[RawEntry, ...]:
+    """The entries of the text layout on ``page``."""
+    return extract_text(page.text, where=source.id)
+
+
+def link_base(page: Page, source: Source) -> str:
+    """The page's URL (``home`` for a saved file): a text page declares no base."""
+    return page_base(page, source)
 
 
 def extract_text(text: str, *, where: str) -> tuple[RawEntry, ...]:

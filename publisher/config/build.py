@@ -1,0 +1,274 @@
+"""Checked YAML values -> the records of :mod:`publisher.model.config`."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import zoneinfo
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..extract import FORMATS, is_xpath
+from ..model import Selectors, Site, Source, Timeout
+from ..model.config import yaml_keys
+from ..triggers import cron_trigger, parse_duration
+from .check import Checker
+from .document import Mapping as YamlMapping
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TOP_KEYS = ("site", "defaults", "sources")
+SITE_KEYS = yaml_keys(Site)
+SOURCE_KEYS = yaml_keys(Source)
+DEFAULT_KEYS = yaml_keys(Source, scope="defaults")
+SELECT_KEYS = yaml_keys(Selectors)
+TIMEOUT_KEYS = yaml_keys(Timeout)
+
+
+def build_site(top: Checker, name: str, base_dir: Path) -> Site:
+    if not top.has("site"):
+        top.fail("site", "missing required key 'site' (with at least 'base_url')")
+    check = Checker(name, top.mapping["site"], "site", SITE_KEYS)
+    base_url = check.require("base_url", str)
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        check.fail(
+            "base_url",
+            f"'base_url' must be the http(s) address where feeds/ is published, not {base_url!r}",
+        )
+    if not base_url.endswith("/"):
+        base_url += "/"
+    hub = check.get("websub_hub", str)
+    if hub is not None:
+        hub_parts = urlsplit(hub)
+        if hub_parts.scheme not in ("http", "https") or not hub_parts.netloc:
+            check.fail(
+                "websub_hub",
+                f"'websub_hub' must be the http(s) address of a WebSub hub, not {hub!r}",
+            )
+    return Site(
+        base_url=base_url,
+        output=base_dir / check.get("output", str, "feeds"),
+        state=base_dir / check.get("state", str, ".publisher/state.db"),
+        contact=check.get("contact", str),
+        workers=check.positive("workers", int, 8),
+        websub_hub=hub,
+    )
+
+
+def build_source(
+    name: str, raw: Any, index: int, defaults: Mapping[str, Any], base_dir: Path
+) -> Source:
+    where = f"sources[{index}]"
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        where = f"source {raw['id']!r}"
+    check = Checker(name, raw, where, SOURCE_KEYS)
+    source_id = check.require("id", str)
+    check.where = f"source {source_id!r}"
+    if not SLUG.match(source_id):
+        check.fail(
+            "id",
+            f"id {source_id!r} must be a slug of a-z, 0-9 and single hyphens "
+            "(it names the feed files), e.g. 'amnesty-usa-north-korea'",
+        )
+    url = _url(check, "url", base_dir, required=True)
+    assert url is not None
+    home = _url(check, "home", base_dir, required=False) or url
+    options = dict(defaults)
+    options.update(source_options(check))
+    for own, inherited in (("every", "cron"), ("cron", "every")):
+        if check.has(own):  # a source's own timing replaces the one from defaults
+            options.pop(inherited, None)
+    fmt = check.get("format", str, "html")
+    if fmt not in FORMATS:
+        check.fail("format", f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    select = None
+    if check.has("select"):
+        select = _selectors(name, raw["select"], check.where)
+    needs = FORMATS[fmt].select
+    if needs == "required" and select is None:
+        check.fail(
+            "select",
+            f"an {fmt} source needs 'select' with at least 'item' ({FORMATS[fmt].select_hint})",
+        )
+    if needs == "refused" and select is not None:
+        check.fail("select", f"'select' does not apply to format: {fmt}; remove it")
+    return Source(
+        id=source_id,
+        url=url,
+        home=home,
+        title=check.get("title", str, source_id),
+        format=fmt,
+        select=select,
+        line=raw.line,
+        **options,
+    )
+
+
+def source_options(check: Checker) -> dict[str, Any]:
+    """The keys a source shares with ``defaults``; only those present in this mapping."""
+    options: dict[str, Any] = {}
+    simple: dict[str, tuple[type | tuple[type, ...], Callable[[str, type, Any], Any] | None]] = {
+        "author": (str, None),
+        "enabled": (bool, None),
+        "dayfirst": (bool, None),
+        "respect_robots": (bool, None),
+        "user_agent": (str, None),
+        "max_entries": (int, check.positive),
+        "max_age_days": (int, check.positive),
+        "broken_after": (int, check.positive),
+        "max_bytes": (int, check.positive),
+        "ttl": (int, check.positive),
+        "retries": (int, None),
+        "min_delay": (float, None),
+        "min_entries_ratio": (float, None),
+    }
+    for key, (kind, checker) in simple.items():
+        if check.has(key):
+            if checker is not None:
+                options[key] = checker(key, kind, None)  # type: ignore[arg-type]
+            else:
+                options[key] = check.get(key, kind)
+    for key in ("retries", "min_delay"):
+        if key in options and options[key] < 0:
+            check.fail(key, f"{key!r} must be 0 or more, not {options[key]!r}")
+    if "min_entries_ratio" in options and not 0 <= options["min_entries_ratio"] <= 1:
+        check.fail("min_entries_ratio", "'min_entries_ratio' must be between 0 and 1")
+    if check.has("timezone"):
+        options["timezone"] = _timezone(check)
+    options.update(_timing(check))
+    if check.has("timeout"):
+        options["timeout"] = _timeout(check)
+    if check.has("headers"):
+        options["headers"] = _headers(check)
+    return options
+
+
+def _timing(check: Checker) -> dict[str, Any]:
+    """``every`` (a duration like 30m), ``cron`` (crontab syntax) and ``jitter``."""
+    options: dict[str, Any] = {}
+    if check.has("every") and check.has("cron"):
+        check.fail("cron", "use either 'every' or 'cron', not both")
+    if check.has("every"):
+        value = check.get("every", (str, int))
+        if isinstance(value, int):
+            check.fail(
+                "every", f"'every' needs a unit: write '{value}m' or '{value}s', not {value}"
+            )
+        try:
+            options["every"] = parse_duration(value)
+        except ValueError as exc:
+            check.fail("every", f"'every': {exc}")
+    if check.has("cron"):
+        expr = check.get("cron", str)
+        try:
+            cron_trigger(expr)
+        except ValueError as exc:
+            check.fail("cron", f"'cron' is not a valid crontab expression: {exc}")
+        options["cron"] = " ".join(expr.split())
+    if check.has("jitter"):
+        value = check.get("jitter", (str, int))
+        if isinstance(value, int):
+            if value < 0:
+                check.fail("jitter", f"'jitter' must be 0 or more, not {value}")
+            options["jitter"] = value
+        else:
+            try:
+                options["jitter"] = parse_duration(value)
+            except ValueError as exc:
+                check.fail("jitter", f"'jitter': {exc} (or a number of seconds, 0 for none)")
+    return options
+
+
+def _timezone(check: Checker) -> str:
+    name = check.get("timezone", str)
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "use an IANA name like 'Europe/Berlin'"
+        check.fail("timezone", f"unknown timezone {name!r}; {hint}")
+    return str(name)
+
+
+def _timeout(check: Checker) -> Timeout:
+    value = check.mapping["timeout"]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value <= 0:
+            check.fail("timeout", "'timeout' must be greater than 0")
+        return Timeout(connect=float(value), read=float(value))
+    sub = Checker(check.path, value, f"{check.where}.timeout", TIMEOUT_KEYS)
+    return Timeout(
+        connect=sub.positive("connect", float, 10.0), read=sub.positive("read", float, 30.0)
+    )
+
+
+def _headers(check: Checker) -> tuple[tuple[str, str], ...]:
+    value = check.mapping["headers"]
+    if not isinstance(value, YamlMapping):
+        check.fail("headers", "'headers' must be a mapping of header names to values")
+    headers = []
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, (str, int)):
+            check.fail("headers", f"header {key!r} must have a string value")
+        headers.append((key, str(item)))
+    return tuple(headers)
+
+
+def _url(check: Checker, key: str, base_dir: Path, *, required: bool) -> str | None:
+    value: str | None = check.require(key, str) if required else check.get(key, str)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https"):
+        if not parts.netloc:
+            check.fail(key, f"{key!r} {value!r} has no host; write it as https://host/path")
+        return str(value)
+    if parts.scheme == "file":
+        return str(value)
+    if parts.scheme and len(parts.scheme) > 1:
+        check.fail(
+            key,
+            f"{key!r} {value!r}: unsupported scheme {parts.scheme!r}; use http(s)://, file:// "
+            "or a path relative to the configuration file",
+        )
+    return (base_dir / value).resolve().as_uri()
+
+
+def _selectors(name: str, raw: Any, where: str) -> Selectors:
+    check = Checker(name, raw, f"{where}.select", SELECT_KEYS)
+    values = {key: check.get(key, str) for key in SELECT_KEYS}
+    if not values["item"]:
+        check.require("item", str)
+    if values["date_regex"]:
+        try:
+            re.compile(values["date_regex"])
+        except re.error as exc:
+            check.fail("date_regex", f"'date_regex' is not a valid regular expression: {exc}")
+    for key in ("item", "title", "link", "date", "summary", "category", "image"):
+        if values[key]:
+            _check_selector(check, key, values[key])
+    return Selectors(**values)
+
+
+def _check_selector(check: Checker, key: str, selector: str) -> None:
+    problem = _selector_problem(selector)
+    if problem is not None:
+        check.fail(key, f"{key!r} selector {selector!r} is not valid: {problem}")
+
+
+@functools.lru_cache(maxsize=1024)  # sources share their selectors: check each one once
+def _selector_problem(selector: str) -> str | None:
+    from parsel import Selector  # parsel is imported lazily: it pulls in lxml
+
+    probe = Selector(text="<html><body></body></html>")
+    try:
+        if is_xpath(selector):
+            probe.xpath(selector)
+        else:
+            probe.css(selector)
+    except Exception as exc:  # parsel raises several kinds (cssselect, lxml, ValueError)
+        return str(exc)
+    return None

@@ -1,0 +1,21 @@
+"""Every record of publisher, in one place: frozen dataclasses, no behaviour beyond reading.
+
+model.config    what sources.yaml says: Config, Site, Source, Selectors, Timeout
+model.records   what flows down the pipeline: Page -> RawEntry -> Entry -> StoredEntry
+"""
+
+from .config import Config, Selectors, Site, Source, Timeout
+from .records import Entry, Page, RawEntry, RobotsFile, StoredEntry
+
+__all__ = [
+    "Config",
+    "Entry",
+    "Page",
+    "RawEntry",
+    "RobotsFile",
+    "Selectors",
+    "Site",
+    "Source",
+    "StoredEntry",
+    "Timeout",
+]

@@ -1,0 +1,200 @@
+"""The configuration records: what ``sources.yaml`` says, checked and resolved.
+
+:mod:`publisher.config` builds them from YAML; every other module only reads them.
+The keys a user may write are the fields of these records (see :func:`yaml_keys`);
+each field's ``metadata`` holds its description and, where the YAML form differs from
+the Python type, its JSON Schema (:mod:`publisher.schema` makes the editor schema).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+# metadata keys
+DOC = "doc"  # one line for the reference and the JSON Schema
+SCHEMA = "schema"  # the JSON Schema of the YAML value, when the type alone does not say it
+SCOPE = "scope"  # "source": only in a source, never in ``defaults``; "internal": not YAML
+
+
+def opt(
+    default: Any = None,
+    doc: str = "",
+    *,
+    schema: Mapping[str, Any] | None = None,
+    scope: str | None = None,
+    factory: Any = None,
+) -> Any:
+    """A field with its description (and JSON Schema, and scope) in its metadata."""
+    meta: dict[str, Any] = {DOC: doc}
+    if schema is not None:
+        meta[SCHEMA] = dict(schema)
+    if scope is not None:
+        meta[SCOPE] = scope
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def req(doc: str, *, schema: Mapping[str, Any] | None = None, scope: str | None = None) -> Any:
+    """A required field (no default), described like :func:`opt`."""
+    meta: dict[str, Any] = {DOC: doc}
+    if schema is not None:
+        meta[SCHEMA] = dict(schema)
+    if scope is not None:
+        meta[SCOPE] = scope
+    return field(metadata=meta)
+
+
+def yaml_keys(record: type, *, scope: str | None = None) -> tuple[str, ...]:
+    """The keys a YAML mapping for ``record`` may hold, in field order.
+
+    ``scope="defaults"`` leaves out the fields only a source may set (its id, url, ...).
+    """
+    keys = []
+    for item in fields(record):
+        where = item.metadata.get(SCOPE)
+        if where == "internal" or (scope == "defaults" and where == "source"):
+            continue
+        keys.append(item.name)
+    return tuple(keys)
+
+
+_DURATION = {
+    "type": "string",
+    "pattern": r"^\s*\d+\s*[smhdw]?\s*$",
+    "description": "a duration: 90s, 30m, 6h, 1d, 1w",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Selectors:
+    """Where the parts of an entry are on an HTML page (parsel CSS or XPath)."""
+
+    item: str = req("one element per entry (CSS, or XPath starting with / ./ or ()")
+    title: str | None = opt(doc="the title inside an item (default: the item's text)")
+    link: str | None = opt(doc="the link inside an item (default: the first href)")
+    date: str | None = opt(doc="the date inside an item")
+    date_regex: str | None = opt(doc="a regular expression picking the date out of its text")
+    date_format: str | None = opt(doc="a strptime format for dates no parser reads")
+    summary: str | None = opt(doc="the summary inside an item (markup kept, sanitised)")
+    category: str | None = opt(doc="the entry's type (Report, Press Release, ...)")
+    image: str | None = opt(doc="the entry's picture (an img or its src)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timeout:
+    connect: float = opt(10.0, "seconds to wait for a connection")
+    read: float = opt(30.0, "seconds to wait between bytes")
+
+
+_TIMEOUT_SCHEMA = {
+    "oneOf": [
+        {"type": "number", "exclusiveMinimum": 0},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "connect": {"type": "number", "exclusiveMinimum": 0},
+                "read": {"type": "number", "exclusiveMinimum": 0},
+            },
+        },
+    ]
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """One newsroom page and how to read it."""
+
+    id: str = req(
+        "a slug naming the feed files",
+        scope="source",
+        schema={"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$"},
+    )
+    url: str = req("the newsroom page: http(s)://, file:// or a path", scope="source")
+    title: str = req("the feed's title (default: the id)", scope="source")
+    home: str = req("the page entries link back to (default: url)", scope="source")
+    format: str = opt("html", "how to read the page (see publisher.extract.FORMATS)")
+    timezone: str = opt("UTC", "IANA zone of dates without an offset")
+    author: str | None = opt(doc="the feed's author")
+    enabled: bool = opt(True, "false: kept in the file, not run")
+    select: Selectors | None = opt(doc="selectors for an html page", scope="source")
+    dayfirst: bool = opt(False, "read 01/02/2024 as 1 February")
+    max_entries: int = opt(50, "entries in the feed", schema={"type": "integer", "minimum": 1})
+    max_age_days: int | None = opt(
+        doc="leave older entries out of the feed", schema={"type": "integer", "minimum": 1}
+    )
+    min_entries_ratio: float = opt(
+        0.2,
+        "the layout guard: fewer entries than this share of the usual count fails the source",
+        schema={"type": "number", "minimum": 0, "maximum": 1},
+    )
+    broken_after: int = opt(
+        3,
+        "consecutive failures before status says broken",
+        schema={"type": "integer", "minimum": 1},
+    )
+    timeout: Timeout = opt(
+        doc="seconds: a number, or {connect, read}", factory=Timeout, schema=_TIMEOUT_SCHEMA
+    )
+    retries: int = opt(3, "retries of a failed request", schema={"type": "integer", "minimum": 0})
+    min_delay: float = opt(
+        1.0, "seconds between two requests to one host", schema={"type": "number", "minimum": 0}
+    )
+    respect_robots: bool = opt(True, "obey robots.txt")
+    user_agent: str | None = opt(doc="the User-Agent header (default: publisher/VERSION)")
+    headers: tuple[tuple[str, str], ...] = opt(
+        (),
+        "extra request headers; ${VAR} reads the environment",
+        schema={"type": "object", "additionalProperties": {"type": ["string", "integer"]}},
+    )
+    max_bytes: int = opt(
+        10 * 1024 * 1024, "largest page read", schema={"type": "integer", "minimum": 1}
+    )
+    ttl: int = opt(
+        60, "minutes readers may cache the feed", schema={"type": "integer", "minimum": 1}
+    )
+    every: int | None = opt(doc="run every (30m, 6h, 1d)", schema=_DURATION)
+    cron: str | None = opt(doc="or a crontab expression, in the source's timezone")
+    jitter: int | None = opt(
+        doc="random delay (a duration or seconds; default automatic)",
+        schema={"oneOf": [_DURATION, {"type": "integer", "minimum": 0}]},
+    )
+    line: int | None = opt(doc="where the source starts in sources.yaml", scope="internal")
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def is_local(self) -> bool:
+        return self.url.startswith("file:")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Site:
+    base_url: str = req("the http(s) address where the output folder is published")
+    output: Path = opt(Path("feeds"), "the output folder", schema={"type": "string"})
+    state: Path = opt(
+        Path(".publisher/state.db"), "the state store (SQLite file)", schema={"type": "string"}
+    )
+    contact: str | None = opt(doc="an address or URL sent in the User-Agent")
+    workers: int = opt(8, "pages fetched at once", schema={"type": "integer", "minimum": 1})
+    websub_hub: str | None = opt(doc="a WebSub hub announced in the feeds, pinged on change")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    path: Path
+    site: Site
+    sources: tuple[Source, ...]
+
+    def source(self, source_id: str) -> Source:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
