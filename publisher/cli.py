@@ -31,17 +31,12 @@ from .errors import ConfigError, LockError, PublisherError
 from .fetch import make_session
 from .hosts import count_hosts
 from .lock import StateLock, lock_path
-from .model import Config, Entry, Source
-from .pipeline import (
-    RunReport,
-    SourceReport,
-    feed_paths,
-    preview_source,
-    run_once,
-    select_sources,
-)
-from .store import SourceState, Store
-from .triggers import Timing, due_at, is_due
+from .model import Config, Entry
+from .pipeline import feed_paths, preview_source, run_once, select_sources
+from .report import RunReport, SourceReport
+from .service import BAD_STATES, Status, due_sources, status
+from .store import Store
+from .triggers import Timing
 from .write import remove_temp_files
 
 log = logging.getLogger(__name__)
@@ -199,7 +194,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     with _writer(config, command="run") as (store, session):
         now = datetime.now(UTC)
         if args.due:
-            sources = due_sources(sources, store, now)
+            sources = due_sources(sources, store.source_states(s.id for s in sources), now)
             if not sources:
                 if args.log_format == "json":
                     print_json_report(RunReport(), quiet=args.quiet)
@@ -221,19 +216,6 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     else:
         print_run_report(report, quiet=args.quiet)
     return EXIT_OK if report.ok else EXIT_FAILED
-
-
-def due_sources(sources: tuple[Source, ...], store: Store, now: datetime) -> tuple[Source, ...]:
-    """The sources whose interval has elapsed since their last success (and last attempt)."""
-    due = []
-    for source in sources:
-        state = store.source_state(source.id)
-        timing = Timing.of(source)
-        if is_due(
-            timing, last_success=state.last_success, last_attempt=state.last_attempt, now=now
-        ):
-            due.append(source)
-    return tuple(due)
 
 
 def want_progress(count: int, *, terminal: bool, quiet: bool, log_format: str) -> bool:
@@ -383,33 +365,13 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
     }
 
 
-def source_status(
-    config: Config,
-    state: SourceState,
-    *,
-    enabled: bool,
-    now: datetime | None = None,
-    in_feed: int | None = None,
-) -> dict[str, Any]:
-    """One source's row for ``publisher status``; ``state`` is ok, new, failing, broken
-    or disabled. ``next_due`` is when ``publisher run --due`` or the scheduler's interval
-    next wants it (null: due now)."""
-    source = config.source(state.id)
-    timing = Timing.of(source)
-    due = due_at(timing, last_success=state.last_success, last_attempt=state.last_attempt)
-    if not enabled:
-        label = "disabled"
-    elif state.layout_failures >= source.broken_after:  # that many runs without entries
-        label = "broken"
-    elif state.failures:
-        label = "failing"
-    elif state.last_success is None:
-        label = "new"
-    else:
-        label = "ok"
+def status_row(config: Config, standing: Status, *, in_feed: int | None = None) -> dict[str, Any]:
+    """One source's row for ``publisher status`` (see :mod:`publisher.service`)."""
+    source, state = standing.source, standing.state
+    paths = feed_paths(config.site.output, source)
     return {
         "id": state.id,
-        "state": label,
+        "state": standing.label,
         "last_attempt": _iso(state.last_attempt),
         "last_success": _iso(state.last_success),
         "last_status": state.last_status,
@@ -419,11 +381,11 @@ def source_status(
         "entries_stored": state.entries_stored,
         "entries_in_feed": in_feed,
         "newest_entry": _iso(state.newest),
-        "schedule": timing.describe(),
-        "next_due": _iso(due) if enabled else None,
-        "due_now": enabled and (due is None or (now is not None and due <= now)),
-        "feeds": [str(path) for path in feed_paths(config.site.output, source)],
-        "feeds_present": all(path.exists() for path in feed_paths(config.site.output, source)),
+        "schedule": Timing.of(source).describe(),
+        "next_due": _iso(standing.next_due),
+        "due_now": standing.due_now,
+        "feeds": [str(path) for path in paths],
+        "feeds_present": all(path.exists() for path in paths),
     }
 
 
@@ -434,21 +396,15 @@ def _iso(value: datetime | None) -> str | None:
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
     now = datetime.now(UTC)
     with Store(config.site.state) as store:
+        states = store.source_states(source.id for source in config.sources)
         rows = []
         for source in config.sources:
             feed = store.feed_entries(
                 source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
             )
-            rows.append(
-                source_status(
-                    config,
-                    store.source_state(source.id),
-                    enabled=source.enabled,
-                    now=now,
-                    in_feed=len(feed),
-                )
-            )
-    bad = any(row["state"] in ("failing", "broken") for row in rows)
+            standing = status(source, states[source.id], now)
+            rows.append(status_row(config, standing, in_feed=len(feed)))
+    bad = any(row["state"] in BAD_STATES for row in rows)
     if args.json:
         print(json.dumps(rows, indent=2))
     elif not (args.quiet and not bad):
@@ -459,7 +415,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
 def print_status(rows: list[dict[str, Any]], *, quiet: bool, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     if quiet:
-        rows = [row for row in rows if row["state"] in ("failing", "broken")]
+        rows = [row for row in rows if row["state"] in BAD_STATES]
     width = max([len("SOURCE"), *(len(row["id"]) for row in rows)])
     print(
         f"{'SOURCE':<{width}}  {'STATE':<8}  {'LAST SUCCESS':<20}  FAIL  FEED  "

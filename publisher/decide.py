@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from .model import Entry, StoredEntry
 
@@ -41,6 +41,7 @@ def plan_merge(
     fingerprint changes. New entries are numbered bottom of the page first, so that
     among equal dates the entry nearer the top sorts as newer.
     """
+    now = stored_time(now)
     new: list[StoredEntry] = []
     changed: list[StoredEntry] = []
     refreshed: list[StoredEntry] = []
@@ -49,7 +50,7 @@ def plan_merge(
     for entry in reversed(incoming):
         old = existing.get(entry.id)
         if old is None:
-            published = entry.published or now
+            published = stored_time(entry.published) if entry.published else now
             new.append(
                 StoredEntry(
                     source=source_id,
@@ -93,6 +94,36 @@ def plan_merge(
     return MergePlan(
         new=tuple(new), changed=tuple(changed), refreshed=tuple(refreshed), seen=tuple(seen)
     )
+
+
+def stored_time(value: datetime) -> datetime:
+    """``value`` as the store keeps it: UTC, whole seconds."""
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def feed_window(
+    window: Sequence[StoredEntry],
+    plan: MergePlan,
+    *,
+    limit: int,
+    max_age_days: int | None,
+    now: datetime,
+) -> tuple[StoredEntry, ...]:
+    """The feed after ``plan`` is stored, from the feed before it (``window``, as the
+    store gave it): the newest ``limit`` entries, newest first, ties broken by page
+    position, as :meth:`publisher.store.Store.feed_entries` would read them.
+
+    Only written entries can join the window: an entry neither in it nor written kept
+    its date, and the window only gained entries.
+    """
+    entries = {entry.id: entry for entry in window}
+    entries.update((entry.id, entry) for entry in plan.writes)
+    chosen = list(entries.values())
+    if max_age_days is not None:
+        cutoff = stored_time(now) - timedelta(days=max_age_days)
+        chosen = [entry for entry in chosen if entry.published >= cutoff]
+    ordered = sorted(chosen, key=lambda entry: (entry.published, entry.seq), reverse=True)
+    return tuple(ordered[:limit])
 
 
 def _as_stored(entry: Entry, old: StoredEntry) -> bool:

@@ -9,7 +9,9 @@
     ├── StoreError                 the SQLite state store cannot be used
     └── LockError                  another run holds the state folder
 
-A message says what failed, where, and what to do next.
+A message says what failed, where, and what to do next. Every class names its
+``kind`` (``fetch``, ``extract``, ``layout``, ...): the run report and the store keep
+that word, and code tells errors apart by class or kind, never by their text.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from __future__ import annotations
 class PublisherError(Exception):
     """Base class of every error publisher raises on purpose."""
 
+    kind = "internal"
+
 
 class ConfigError(PublisherError):
     """The configuration file cannot be used.
 
     ``path`` and ``line`` point at the problem when they are known.
     """
+
+    kind = "config"
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
         self.path = path
@@ -42,6 +48,8 @@ class SourceError(PublisherError):
 class FetchError(SourceError):
     """The page could not be fetched."""
 
+    kind = "fetch"
+
     def __init__(self, url: str, reason: str, *, status: int | None = None):
         self.url = url
         self.reason = reason
@@ -50,19 +58,34 @@ class FetchError(SourceError):
 
 
 class ExtractError(SourceError):
-    """The page was fetched but yielded no usable entries."""
+    """The page was fetched but yielded no usable entries.
+
+    ``names_layout``: the message already says the layout may have changed.
+    """
+
+    kind = "extract"
+
+    def __init__(self, message: str, *, names_layout: bool = False):
+        self.names_layout = names_layout
+        super().__init__(message)
 
 
 class LayoutChangedError(ExtractError):
     """A source that had entries now yields none, or far fewer than usual."""
 
+    kind = "layout"
+
 
 class StoreError(PublisherError):
     """The state store cannot be opened or written."""
 
+    kind = "store"
+
 
 class LockError(PublisherError):
     """Another publisher process holds the state folder."""
+
+    kind = "lock"
 
     def __init__(self, message: str, *, pid: int | None = None):
         self.pid = pid

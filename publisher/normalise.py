@@ -287,20 +287,22 @@ def normalise_entries(
     page_url: str,
     now: datetime,
     known: Mapping[str, StoredEntry] | None = None,
+    keys: Sequence[str] | None = None,
 ) -> Normalised:
     """Normalise every raw entry of one page; duplicates on the page collapse into one.
 
     ``known`` maps raw keys to stored entries (:meth:`publisher.store.Store.
     entries_by_raw_key`): a raw entry seen before exactly as it is now is taken from
     there, not normalised again. On a page that gained one entry that is all the others.
+    ``keys`` are the raw keys of ``raws`` when the caller has them (:func:`raw_keys`).
     """
     entries: dict[str, Entry] = {}
     warnings: list[str] = []
     own_pages = {canonical_link(page_url), canonical_link(source.home)}
-    context = _raw_context(source, page_url)
+    if keys is None:
+        keys = raw_keys(raws, source=source, page_url=page_url)
     reused = 0
-    for raw in raws:
-        key = raw_key(raw, context)
+    for raw, key in zip(raws, keys, strict=True):
         stored = known.get(key) if known else None
         if stored is not None:
             entry: Entry | None = Entry(

@@ -34,7 +34,8 @@ from .config import load_config
 from .errors import ConfigError
 from .hosts import HostGate
 from .model import Config, Source
-from .pipeline import SourceReport, run_once
+from .pipeline import run_once
+from .report import SourceReport
 from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .store import Store
 from .triggers import Timing, cron_trigger, jitter_seconds

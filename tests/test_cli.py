@@ -45,7 +45,7 @@ def test_run_report_lines() -> None:
     import io
 
     from publisher.cli import print_run_report
-    from publisher.pipeline import RunReport, SourceReport
+    from publisher.report import RunReport, SourceReport
 
     report = RunReport(
         sources=(

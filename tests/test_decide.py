@@ -19,12 +19,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from publisher.cli import source_status
+from publisher.cli import status_row
 from publisher.config import load_config
 from publisher.decide import LAYOUT_CHANGED, MergePlan, layout_problem, plan_merge
 from publisher.fetch import make_session
 from publisher.model import Entry, StoredEntry
-from publisher.pipeline import SourceReport, run_once
+from publisher.pipeline import run_once
+from publisher.report import SourceReport
+from publisher.service import status
 from publisher.store import Store
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -140,7 +142,7 @@ def test_published_never_moves_and_updated_moves_exactly_on_change(history) -> N
             existing = store.entries("newsroom", [e.id for e in incoming])
             plan = plan_merge(
                 existing, incoming, source_id="newsroom", now=now,
-                next_seq=store.next_seq("newsroom"),
+                next_seq=store.prior("newsroom", (), limit=1, max_age_days=None, now=now).next_seq,
             )  # fmt: skip
             assert {e.id for e in plan.new} == {e.id for e in incoming} - set(first)
             store.commit_success(
@@ -269,7 +271,10 @@ class Project:
 
     def status(self) -> dict[str, object]:
         with Store(self.config.site.state) as store:
-            return source_status(self.config, store.source_state("newsroom"), enabled=True)
+            (source,) = self.config.sources
+            return status_row(
+                self.config, status(source, store.source_state("newsroom"), self.clock)
+            )
 
 
 def test_an_error_page_leaves_the_feed_exactly_as_it_was(tmp_path: Path) -> None:

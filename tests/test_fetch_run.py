@@ -16,8 +16,9 @@ import pytest
 from publisher.cli import main
 from publisher.config import load_config
 from publisher.fetch import make_session
-from publisher.pipeline import host_order, run_once
+from publisher.pipeline import run_once
 from publisher.store import Store
+from publisher.workers import host_order
 
 from .localserver import LocalServer, Overlap, Reply, serving
 

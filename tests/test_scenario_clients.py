@@ -45,7 +45,8 @@ from reader import make_reader
 from publisher.config import load_config
 from publisher.fetch import make_session
 from publisher.model import Config
-from publisher.pipeline import RunReport, run_once
+from publisher.pipeline import run_once
+from publisher.report import RunReport
 from publisher.store import Store
 
 from .static_server import StaticServer

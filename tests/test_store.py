@@ -152,7 +152,8 @@ def test_migrates_from_every_older_version_and_keeps_the_data(tmp_path: Path, ve
             assert state.entries_seen == 5
             assert state.failures == 0
             assert state.layout_failures == 0
-            assert store.next_seq("newsroom") == 8
+            prior = store.prior("newsroom", (), limit=50, max_age_days=None, now=NOW)
+            assert prior.next_seq == 8
     fresh = tmp_path / "fresh.db"
     Store(fresh).close()
     assert schema(path) == schema(fresh)  # the migrated file is what a new one is
@@ -322,9 +323,9 @@ def test_not_modified_is_a_success_that_keeps_the_rest(tmp_path: Path):
     later = NOW + timedelta(hours=1)
     with Store(tmp_path / "state.db") as store:
         commit(store, stored(1))
-        store.record_published("newsroom", "stamp")
+        store.record_run(now=NOW, published={"newsroom": "stamp"})
         store.record_failure("newsroom", now=NOW, error="HTTP 503", kind="fetch", status=503)
-        store.record_not_modified(["newsroom", "never-seen"], now=later)
+        store.record_run(now=later, not_modified=["newsroom", "never-seen"])
         state = store.source_state("newsroom")
         assert (state.failures, state.last_error, state.last_status) == (0, None, 304)
         assert (state.last_attempt, state.last_success) == (later, later)

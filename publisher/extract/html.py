@@ -41,7 +41,8 @@ def extract_html(text: str, select: Selectors, *, url: str, where: str) -> tuple
         raise ExtractError(
             f"{where}: the item selector {select.item!r} matched nothing on {url}: "
             "no entries found: the page layout may have changed, or the selector is wrong. "
-            "Open the page, check the selector, then run 'publisher validate'."
+            "Open the page, check the selector, then run 'publisher validate'.",
+            names_layout=True,
         )
     date_pattern = re.compile(select.date_regex) if select.date_regex else None
     entries = []

@@ -5,7 +5,7 @@ model.records   what flows down the pipeline: Page -> RawEntry -> Entry -> Store
 """
 
 from .config import Config, Selectors, Site, Source, Timeout
-from .records import Entry, Page, RawEntry, RobotsFile, StoredEntry
+from .records import Entry, Page, RawEntry, RobotsFile, SourceState, StoredEntry
 
 __all__ = [
     "Config",
@@ -16,6 +16,7 @@ __all__ = [
     "Selectors",
     "Site",
     "Source",
+    "SourceState",
     "StoredEntry",
     "Timeout",
 ]

@@ -76,3 +76,23 @@ class RobotsFile:
     fetched_at: datetime
     status: int  # HTTP status; 2xx: ``body`` holds the rules, 4xx: no rules
     body: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceState:
+    """What the store knows about one source's fetches."""
+
+    id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    last_status: int | None = None
+    failures: int = 0
+    last_error: str | None = None
+    error_kind: str | None = None
+    entries_seen: int | None = None
+    layout_failures: int = 0  # consecutive runs without usable entries
+    feed_digest: str | None = None  # stamp of the files last written; None: they are behind
+    entries_stored: int = 0
+    newest: datetime | None = None
