@@ -25,8 +25,10 @@ from publisher.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
-SELECT_KEYS = {"item": "item", "title": "title", "link": "link", "date": "date",
-               "date_regex": "date_regex", "date_format": "date_format", "type": "category"}  # fmt: skip
+SELECT_KEYS = {
+    "item": "item", "title": "title", "link": "link", "date": "date",
+    "date_regex": "date_regex", "date_format": "date_format", "type": "category",
+}  # fmt: skip
 
 
 def _quoted(value: str) -> str:
@@ -72,8 +74,11 @@ def digests(folder: Path) -> dict[str, str]:
         for round_number, now in enumerate((NOW, NOW + timedelta(days=1))):
             with Store(config.site.state) as store, make_session() as session:
                 report = run_once(
-                    [s for s in config.sources if s.enabled], site=config.site, session=session,
-                    store=store, now=now,
+                    [s for s in config.sources if s.enabled],
+                    site=config.site,
+                    session=session,
+                    store=store,
+                    now=now,
                 )
             assert all(r.ok for r in report.sources), [r.error for r in report.failed]
             for path in sorted(config.site.output.iterdir()):

@@ -44,7 +44,7 @@ def test_run_writes_valid_feeds_then_nothing(project: Path, capsys: pytest.Captu
 def test_run_report_lines() -> None:
     import io
 
-    from publisher.cli import print_run_report
+    from publisher.cli.run import print_run_report
     from publisher.report import RunReport, SourceReport
 
     report = RunReport(

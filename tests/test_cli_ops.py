@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from publisher.cli import main, want_progress
+from publisher.cli import main
+from publisher.cli.run import want_progress
 from publisher.config import load_config
 from publisher.store import Store
 

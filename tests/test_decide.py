@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from publisher.cli import status_row
+from publisher.cli.show import status_row
 from publisher.config import load_config
 from publisher.decide import LAYOUT_CHANGED, MergePlan, layout_problem, plan_merge
 from publisher.fetch import make_session

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from publisher.cli import _parser, cmd_run, cmd_schedule
+from publisher.cli import _parser
+from publisher.cli.run import cmd_run, cmd_schedule
 from publisher.triggers import cron_trigger
 
 ROOT = Path(__file__).resolve().parent.parent

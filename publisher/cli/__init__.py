@@ -1,0 +1,172 @@
+"""The command line: parse arguments, call the library, turn reports into output and exit codes.
+
+    publisher run      [-c sources.yaml] [--only ID ...] [--due] [--workers N] [-q] [-v]
+                       [--log-format text|json]                      exit 0 ok, 1 a source failed
+    publisher schedule [-c sources.yaml] [--no-initial-run]          runs until SIGTERM, exit 0
+    publisher validate [-c sources.yaml]                             exit 0 ok, 2 invalid
+    publisher preview  [-c sources.yaml] ID [--json]                 exit 0 ok, 1 failed
+    publisher status   [-c sources.yaml] [--json]                    exit 0 all ok, 1 otherwise
+    publisher schema                                     the JSON Schema of sources.yaml
+
+Exit 2 is a configuration error: nothing was fetched or written. Exit 75 (EX_TEMPFAIL):
+another `publisher run` or `publisher schedule` holds the state folder; nothing was done.
+Exit 141 (128 + SIGPIPE, as shell tools give): the reader of the output closed it, as
+``| head`` does; nothing more is printed.
+
+    run     run and schedule: the commands that fetch and write
+    show    validate, preview, status and schema: the commands that look
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from .. import __version__, logs
+from ..config import load_config
+from ..errors import ConfigError, LockError, PublisherError
+from .run import EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED, cmd_run, cmd_schedule
+from .show import cmd_preview, cmd_schema, cmd_status, cmd_validate
+
+__all__ = ["main"]
+
+EXIT_PIPE = 141
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args)
+    try:
+        if args.standalone:  # a command that needs no configuration
+            return cmd_schema(args)
+        config = load_config(args.config)
+        code: int = args.command(args, config)
+    except ConfigError as exc:
+        print(f"publisher: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except LockError as exc:
+        print(f"publisher: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except PublisherError as exc:
+        print(f"publisher: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except BrokenPipeError:  # `publisher status | head`: the reader has all it wanted
+        _quiet_stdout()
+        return EXIT_PIPE
+    return code
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises no second error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="publisher", description="Turn newsroom pages into Atom and RSS feeds."
+    )
+    parser.add_argument("--version", action="version", version=f"publisher {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-c", "--config", default="sources.yaml", help="configuration file (default: %(default)s)"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    common.add_argument("-q", "--quiet", action="store_true", help="print only failures")
+    common.add_argument(
+        "--log-format",
+        choices=logs.FORMATS,
+        default="text",
+        help="text, or JSON lines for log collectors (default: %(default)s)",
+    )
+    parser.set_defaults(standalone=False)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", parents=[common], help="fetch every source once, write feeds")
+    run.add_argument("--only", nargs="+", metavar="ID", help="run only these sources")
+    run.add_argument(
+        "--due",
+        action="store_true",
+        help="run only the sources whose 'every'/'cron' interval has elapsed (for cron jobs)",
+    )
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="sources fetched at once, across hosts (default: site.workers, 8)",
+    )
+    run.set_defaults(command=cmd_run)
+
+    schedule = commands.add_parser(
+        "schedule", parents=[common], help="run each source on its own schedule until stopped"
+    )
+    schedule.add_argument(
+        "--no-initial-run", action="store_true", help="wait for each source's first trigger"
+    )
+    schedule.add_argument(
+        "--poll",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often to look for changes to the configuration (default: %(default)s)",
+    )
+    schedule.add_argument(
+        "--stop-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="on SIGTERM, how long jobs in flight may take to finish (default: %(default)s)",
+    )
+    schedule.set_defaults(command=cmd_schedule)
+
+    validate = commands.add_parser(
+        "validate", parents=[common], help="check the configuration offline"
+    )
+    validate.set_defaults(command=cmd_validate)
+
+    preview = commands.add_parser(
+        "preview",
+        parents=[common],
+        help="fetch one source and show the entries it gives, storing and writing nothing",
+    )
+    preview.add_argument("source_id", metavar="ID", help="the source to preview")
+    preview.add_argument("--json", action="store_true", help="print JSON")
+    preview.set_defaults(command=cmd_preview)
+
+    status = commands.add_parser("status", parents=[common], help="show each source's state")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(command=cmd_status)
+
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of sources.yaml, for editors that check YAML"
+    )
+    schema.set_defaults(
+        command=cmd_schema, standalone=True, verbose=False, quiet=False, log_format="text"
+    )
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    service = args.command is cmd_schedule  # a service logs each job; a run prints a table
+    if args.verbose:
+        level = logging.DEBUG
+    elif service:
+        level = logging.WARNING if args.quiet else logging.INFO
+    else:
+        level = logging.ERROR if args.quiet else logging.WARNING
+    logs.configure(level=level, fmt=args.log_format, timestamps=service)

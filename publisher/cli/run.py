@@ -1,0 +1,179 @@
+"""``publisher run`` and ``publisher schedule``: the commands that fetch and write."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TextIO
+
+import requests
+
+from ..errors import ConfigError
+from ..fetch import make_session
+from ..hosts import count_hosts
+from ..lock import StateLock, lock_path
+from ..model import Config
+from ..pipeline import run_once, select_sources
+from ..report import RunReport, SourceReport
+from ..service import due_sources
+from ..store import Store
+from ..write import remove_temp_files
+
+log = logging.getLogger(__name__)
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+EXIT_LOCKED = 75  # EX_TEMPFAIL from sysexits.h: try again later
+PROGRESS_MIN = 4  # a progress bar only for runs over this many sources
+
+
+@contextmanager
+def _writer(config: Config, *, command: str) -> Iterator[tuple[Store, requests.Session]]:
+    """What a command that writes needs: the state lock, the store and one session.
+
+    Under the lock, temporary feed files a killed run left behind are removed first.
+    """
+    with (
+        StateLock(lock_path(config.site.state), command=command),
+        Store(config.site.state) as store,
+        make_session(
+            contact=config.site.contact,
+            hosts=count_hosts(s.url for s in config.sources if not s.is_local),
+        ) as session,
+    ):
+        for path in remove_temp_files(config.site.output):
+            log.info("removed %s, left by an interrupted run", path)
+        yield store, session
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    try:
+        sources = select_sources(config, args.only)
+    except KeyError as exc:
+        known = ", ".join(source.id for source in config.sources)
+        raise ConfigError(
+            f"--only: no source with id {exc.args[0]}; known ids: {known}", path=str(config.path)
+        ) from None
+    if not sources:
+        print("publisher: no enabled sources; set 'enabled: true' on one", file=sys.stderr)
+        return EXIT_OK
+    with _writer(config, command="run") as (store, session):
+        now = datetime.now(UTC)
+        if args.due:
+            sources = due_sources(sources, store.source_states(s.id for s in sources), now)
+            if not sources:
+                if args.log_format == "json":
+                    print_json_report(RunReport(), quiet=args.quiet)
+                elif not args.quiet:
+                    print("publisher: no source is due yet")
+                return EXIT_OK
+        with _progress(len(sources), args) as on_report:
+            report = run_once(
+                sources,
+                site=config.site,
+                session=session,
+                store=store,
+                now=now,
+                on_report=on_report,
+                workers=args.workers,
+            )
+    if args.log_format == "json":
+        print_json_report(report, quiet=args.quiet)
+    else:
+        print_run_report(report, quiet=args.quiet)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def want_progress(count: int, *, terminal: bool, quiet: bool, log_format: str) -> bool:
+    """A progress bar only for people watching a terminal, and only for longer runs."""
+    return terminal and not quiet and log_format == "text" and count > PROGRESS_MIN
+
+
+@contextmanager
+def _progress(
+    count: int, args: argparse.Namespace
+) -> Iterator[Callable[[SourceReport], None] | None]:
+    terminal = sys.stdout.isatty() and sys.stderr.isatty()
+    if not want_progress(count, terminal=terminal, quiet=args.quiet, log_format=args.log_format):
+        yield None
+        return
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    with (
+        tqdm(total=count, unit="source", file=sys.stderr, leave=False) as bar,
+        logging_redirect_tqdm(),
+    ):
+
+        def advance(report: SourceReport) -> None:
+            bar.set_postfix_str(report.source_id, refresh=False)
+            bar.update(1)
+
+        yield advance
+
+
+def print_json_report(report: RunReport, *, quiet: bool, out: TextIO | None = None) -> None:
+    """The run report as JSON lines: one per source, then a summary (not with --quiet)."""
+    out = out or sys.stdout
+    for r in report.sources:
+        if quiet and r.ok:
+            continue
+        row = {
+            "source": r.source_id,
+            "outcome": r.outcome,
+            "found": r.found,
+            "new": r.new,
+            "changed": r.changed,
+            "files_written": list(r.files_written),
+            "error": r.error,
+            "error_kind": r.error_kind,
+            "warnings": list(r.warnings),
+            "moved_to": r.moved_to,
+        }
+        print(json.dumps(row, ensure_ascii=False), file=out)
+    if not quiet:
+        failed = len(report.failed)
+        summary = {"sources": len(report.sources), "ok": len(report.sources) - failed}
+        print(json.dumps({**summary, "failed": failed}), file=out)
+
+
+def cmd_schedule(args: argparse.Namespace, config: Config) -> int:
+    from ..schedule import Scheduler, serve  # imports APScheduler
+
+    with _writer(config, command="schedule") as (store, session):
+        scheduler = Scheduler(
+            config, store=store, session=session, initial_run=not args.no_initial_run
+        )
+        if not serve(scheduler, poll=args.poll, stop_timeout=args.stop_timeout):
+            # A job is stuck past the bounded wait: leave without closing the store under
+            # it (SQLite keeps the last committed state) and without joining its thread.
+            logging.shutdown()
+            sys.stdout.flush()
+            os._exit(EXIT_FAILED)
+    return EXIT_OK
+
+
+def print_run_report(report: RunReport, *, quiet: bool, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    rows = [r for r in report.sources if not (quiet and r.ok)]
+    if not rows:
+        return
+    width = max(len(r.source_id) for r in rows)
+    for r in rows:
+        print(f"{r.source_id:<{width}}  {_summary(r)}", file=out)
+        if r.moved_to:
+            print(f"{'':<{width}}  moved permanently to {r.moved_to}: update 'url'", file=out)
+    if not quiet:
+        failed = len(report.failed)
+        print(
+            f"{len(report.sources)} sources, {len(report.sources) - failed} ok, {failed} failed",
+            file=out,
+        )
+
+
+def _summary(r: SourceReport) -> str:
+    return f"{'ok' if r.ok else 'FAILED':<6}  {r.summary}"

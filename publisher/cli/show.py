@@ -1,0 +1,159 @@
+"""``publisher validate``, ``preview``, ``status`` and ``schema``: the commands that look."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from ..errors import ConfigError, PublisherError
+from ..fetch import make_session
+from ..model import Config, Entry
+from ..pipeline import feed_paths, preview_source
+from ..service import BAD_STATES, Status, status
+from ..store import Store
+from ..triggers import Timing
+from .run import EXIT_FAILED, EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace, config: Config) -> int:
+    enabled = sum(1 for source in config.sources if source.enabled)
+    if not args.quiet:
+        print(
+            f"{config.path}: ok, {len(config.sources)} sources ({enabled} enabled); "
+            f"feeds go to {config.site.output}, published at {config.site.base_url}"
+        )
+    return EXIT_OK
+
+
+def cmd_preview(args: argparse.Namespace, config: Config) -> int:
+    """Fetch one source (enabled or not) and print its entries: for writing selectors."""
+    try:
+        source = config.source(args.source_id)
+    except KeyError:
+        known = ", ".join(source.id for source in config.sources)
+        raise ConfigError(
+            f"no source with id {args.source_id}; known ids: {known}", path=str(config.path)
+        ) from None
+    now = datetime.now(UTC)
+    with make_session(contact=config.site.contact) as session:
+        try:
+            entries, warnings = preview_source(source, session=session, now=now)
+        except PublisherError as exc:
+            print(f"{source.id}: FAILED  {exc}", file=sys.stderr)
+            return EXIT_FAILED
+    if args.json:
+        print(json.dumps([_entry_json(entry) for entry in entries], indent=2, ensure_ascii=False))
+    else:
+        tz = source.tz
+        for entry in entries:
+            when = (
+                entry.published.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                if entry.published
+                else "no date"
+            )
+            kind = f"  [{entry.category}]" if entry.category else ""
+            print(f"{when:<16}  {entry.title}{kind}\n{'':<16}  {entry.link}")
+        print(f"{len(entries)} entries on {source.url} ({source.timezone}); nothing was stored")
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "link": entry.link,
+        "published": entry.published.isoformat() if entry.published else None,
+        "category": entry.category,
+        "summary": entry.summary,
+        "image": entry.image,
+    }
+
+
+def status_row(config: Config, standing: Status, *, in_feed: int | None = None) -> dict[str, Any]:
+    """One source's row for ``publisher status`` (see :mod:`publisher.service`)."""
+    source, state = standing.source, standing.state
+    paths = feed_paths(config.site.output, source)
+    return {
+        "id": state.id,
+        "state": standing.label,
+        "last_attempt": _iso(state.last_attempt),
+        "last_success": _iso(state.last_success),
+        "last_status": state.last_status,
+        "failures": state.failures,
+        "last_error": state.last_error,
+        "entries_seen": state.entries_seen,
+        "entries_stored": state.entries_stored,
+        "entries_in_feed": in_feed,
+        "newest_entry": _iso(state.newest),
+        "schedule": Timing.of(source).describe(),
+        "next_due": _iso(standing.next_due),
+        "due_now": standing.due_now,
+        "feeds": [str(path) for path in paths],
+        "feeds_present": all(path.exists() for path in paths),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    now = datetime.now(UTC)
+    with Store(config.site.state) as store:
+        states = store.source_states(source.id for source in config.sources)
+        rows = []
+        for source in config.sources:
+            feed = store.feed_entries(
+                source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
+            )
+            standing = status(source, states[source.id], now)
+            rows.append(status_row(config, standing, in_feed=len(feed)))
+    bad = any(row["state"] in BAD_STATES for row in rows)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif not (args.quiet and not bad):
+        print_status(rows, quiet=args.quiet)
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+def print_status(rows: list[dict[str, Any]], *, quiet: bool, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    if quiet:
+        rows = [row for row in rows if row["state"] in BAD_STATES]
+    width = max([len("SOURCE"), *(len(row["id"]) for row in rows)])
+    print(
+        f"{'SOURCE':<{width}}  {'STATE':<8}  {'LAST SUCCESS':<20}  FAIL  FEED  "
+        f"{'NEWEST ENTRY':<20}  {'NEXT DUE':<20}  LAST ERROR",
+        file=out,
+    )
+    for row in rows:
+        next_due = _short(row["next_due"]) or ("now" if row["state"] != "disabled" else "-")
+        print(
+            f"{row['id']:<{width}}  {row['state']:<8}  {_short(row['last_success']) or '-':<20}  "
+            f"{row['failures']:>4}  {row['entries_in_feed'] or 0:>4}  "
+            f"{_short(row['newest_entry']) or '-':<20}  {next_due:<20}  {row['last_error'] or ''}",
+            file=out,
+        )
+    for row in rows:
+        if not row["feeds_present"] and row["state"] != "disabled":
+            print(f"{row['id']}: feed files missing: {', '.join(row['feeds'])}", file=out)
+
+
+def _short(value: str | None) -> str | None:
+    """``2026-11-26T12:00:00+00:00`` -> ``2026-11-26 12:00 UTC``."""
+    if value is None:
+        return None
+    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of sources.yaml (see :mod:`publisher.schema`)."""
+    from ..schema import config_schema
+
+    print(json.dumps(config_schema(), indent=2))
+    return EXIT_OK
