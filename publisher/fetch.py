@@ -148,6 +148,14 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
     return text
 
 
+# The retry loop is ours, not urllib3's ``Retry`` (the session's adapter has it off):
+# urllib3 retries inside one ``urlopen`` call, so a retry would skip the HostGate (one
+# request at a time per host, ``min_delay`` or Crawl-delay apart; backoff starts at 0.5 s),
+# wait with ``time.sleep`` while the host's other sources go on, cut a long Retry-After
+# down to its maximum and ask again early (we fail the source: the next run asks), and
+# end in a MaxRetryError instead of the status and hint of the last answer. Here every
+# attempt (robots.txt check and redirect hops included) goes through ``gate.slot``, and
+# a wait is ``gate.defer``. See docs/design.md (2026-12-02).
 class _Retry(Exception):
     """One attempt failed in a way that another attempt may fix."""
 

@@ -2,8 +2,11 @@
 
 The file is fetched through the run's session (so with its timeouts) and through the
 run's :class:`~publisher.hosts.HostGate` (so it counts as a request to the host), and
-parsed by :mod:`urllib.robotparser`. What a missing or unreachable file means follows
-RFC 9309 and what crawlers do:
+read by :mod:`protego` (RFC 9309: ``*`` and ``$`` in paths, the longest matching rule
+wins, ``Allow`` over ``Disallow`` on a tie; the standard library's parser knows none of
+these). The group that applies is the one for the user agent's product token (the part
+before the first ``/``: ``publisher`` for ``publisher/0.1 (+mailto:...)``), else ``*``.
+What a missing or unreachable file means follows RFC 9309 and what crawlers do:
 
     2xx                      the rules in the file apply
     4xx (404, 401, 403, ...) no rules: everything is allowed
@@ -27,9 +30,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
-from urllib.robotparser import RobotFileParser
 
 import requests
+from protego import Protego
 
 from .hosts import HostGate, host_key
 from .model import RobotsFile
@@ -48,17 +51,18 @@ def robots_url(url: str) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Rules:
-    parser: RobotFileParser | None  # None: no rules, everything allowed
+    parser: Protego | None  # None: no rules, everything allowed
     status: int | None  # HTTP status of robots.txt, None when unreachable
     fetched_at: float = 0.0  # the cache's clock when it was fetched
     body: str = ""  # the text the rules were read from (2xx only)
     loaded: bool = False  # from the store, not fetched by this cache
 
 
-def _parser(location: str, body: str) -> RobotFileParser:
-    parser = RobotFileParser(location)
-    parser.parse(body.splitlines())
-    return parser
+def product_token(user_agent: str) -> str:
+    """The name robots.txt groups are matched against: ``publisher`` for
+    ``publisher/0.1 (+mailto:ops@example.org)``, so that the contact in the comment
+    (``ops``, ``example``) never picks a group."""
+    return user_agent.split("/", 1)[0].strip().lower() or user_agent
 
 
 class RobotsCache:
@@ -95,7 +99,7 @@ class RobotsCache:
     ) -> bool:
         """May ``user_agent`` fetch ``url``? Fetches the host's robots.txt the first time."""
         rules = self._get(url, user_agent=user_agent, timeout=timeout, min_delay=min_delay)
-        return rules.parser is None or rules.parser.can_fetch(user_agent, url)
+        return rules.parser is None or rules.parser.can_fetch(url, product_token(user_agent))
 
     def crawl_delay(self, url: str, *, user_agent: str) -> float | None:
         """The ``Crawl-delay`` the host asks of ``user_agent``, if its rules are known."""
@@ -103,7 +107,7 @@ class RobotsCache:
             rules = self._rules.get(host_key(url))
         if rules is None or rules.parser is None:
             return None
-        delay = rules.parser.crawl_delay(user_agent)
+        delay = rules.parser.crawl_delay(product_token(user_agent))
         if delay is None:
             return None
         return min(float(delay), MAX_CRAWL_DELAY)
@@ -118,7 +122,7 @@ class RobotsCache:
                 continue
             ok = 200 <= file.status < 300
             rules = _Rules(
-                parser=_parser(robots_url(file.host), file.body) if ok else None,
+                parser=Protego.parse(file.body) if ok else None,
                 status=file.status, fetched_at=self._clock() - age,
                 body=file.body if ok else "", loaded=True,
             )  # fmt: skip
@@ -183,7 +187,7 @@ class RobotsCache:
         if not 200 <= status < 300:  # a 1xx or 3xx that was not followed
             return _Rules(parser=None, status=status)
         text = body.decode("utf-8", errors="replace")
-        return _Rules(parser=_parser(location, text), status=status, body=text)
+        return _Rules(parser=Protego.parse(text), status=status, body=text)
 
 
 def _read(response: requests.Response) -> bytes:
