@@ -20,6 +20,7 @@ are left exactly as they were.
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
@@ -32,13 +33,13 @@ import requests
 
 from .decide import LAYOUT_CHANGED, MergePlan, layout_problem, plan_merge
 from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
-from .extract import extract_entries, link_base
+from .extract import extract_entries, first_page_count, link_base
 from .fetch import fetch_page
 from .hosts import HostGate, host_key
 from .model import Config, Entry, Page, Site, Source
 from .normalise import normalise_entries, raw_keys
 from .render import feed_urls, render_feeds
-from .retrieve import Validators
+from .retrieve import Validators, close_retrievers
 from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .stages import StageTimes, stage
 from .store import SourceState, Store
@@ -157,7 +158,7 @@ def run_once(
     def fetch(source: Source) -> Page | Exception:
         return _fetch(
             source, states[source.id], files=stamps[source.id], session=session,
-            gate=gate, robots=robots, timings=timings,
+            gate=gate, robots=robots, timings=timings, store=store, now=now,
         )  # fmt: skip
 
     reports: list[SourceReport | None] = [None] * len(todo)
@@ -188,6 +189,7 @@ def run_once(
             done(index, fetched)
     finally:
         fetches.close()  # stops and joins the threads, also when done() raised
+        close_retrievers()  # the run's browser, if a source used one
         _record_not_modified(reports, store=store, now=now, timings=timings)
         if keep_robots:
             with stage(timings, "store"):
@@ -325,7 +327,7 @@ def process_source(
     files = files_stamp(feed_paths(out_dir, source))
     fetched = _fetch(
         source, state, files=files, session=session, gate=gate, robots=robots,
-        timings=timings,
+        timings=timings, store=store, now=now,
     )  # fmt: skip
     report = _settle(
         source,
@@ -382,6 +384,8 @@ def _fetch(
     gate: HostGate | None,
     robots: RobotsCache | None,
     timings: StageTimes | None = None,
+    store: Store | None = None,
+    now: datetime | None = None,
 ) -> Page | Exception:
     """The page, or the exception that stopped it (raised again by :func:`_finish`).
 
@@ -393,7 +397,8 @@ def _fetch(
         with stage(timings, "fetch"):
             return fetch_page(
                 source, session=session, validators=validators if files is not None else None,
-                gate=gate, robots=robots,
+                gate=gate, robots=robots, now=now,
+                known=functools.partial(store.entries, source.id) if store else None,
             )  # fmt: skip
     except Exception as exc:  # handed to the thread that records outcomes
         return exc
@@ -452,7 +457,9 @@ def _finish(
     for warning in normalised.warnings:
         log.warning("%s", warning)
     entries = normalised.entries
-    problem = layout_problem(len(entries), usual, ratio=source.min_entries_ratio)
+    # a paged source counts the entries of its first page (a rerun stops early)
+    found = min(len(entries), first_page_count(page, source, raws))
+    problem = layout_problem(found, usual, ratio=source.min_entries_ratio)
     if problem:
         raise LayoutChangedError(f"{source.id}: {problem}")
     if not entries:
@@ -470,7 +477,7 @@ def _finish(
         )
         store.commit_success(
             source.id, plan, now=now, status=page.status, etag=page.etag,
-            last_modified=page.last_modified, entries_seen=len(entries),
+            last_modified=page.last_modified, entries_seen=found,
         )  # fmt: skip
 
     written = _publish(source, site=site, store=store, now=now, out_dir=out_dir, timings=timings)
