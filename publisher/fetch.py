@@ -72,6 +72,8 @@ def fetch_page(
     gate = gate if gate is not None else HostGate(sleep=sleep)
     if source.respect_robots and robots is None:
         robots = RobotsCache(session=session, gate=gate)
+    if source.format == "sitemap":  # an index's 304 says nothing of its child sitemaps
+        validators = None
     context = Context(
         session=session,
         validators=validators or Validators(),
