@@ -91,7 +91,8 @@ def build_source(
     if needs == "required" and select is None:
         check.fail(
             "select",
-            f"an {fmt} source needs 'select' with at least 'item' ({FORMATS[fmt].select_hint})",
+            f"{'an' if fmt == 'html' else 'a'} {fmt} source needs 'select' with at least 'item' "
+            f"({FORMATS[fmt].select_hint})",
         )
     if needs == "refused" and select is not None:
         check.fail("select", f"'select' does not apply to format: {fmt}; remove it")
