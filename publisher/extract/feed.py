@@ -51,8 +51,10 @@ def extract(page: Page, source: Source) -> tuple[RawEntry, ...]:
             "content-type": "application/xml; charset=utf-8",
             "content-location": page_base(page, source),
         },
-        sanitize_html=True,
-        resolve_relative_uris=True,
+        # nh3 sanitises summaries and makes their links absolute (normalise): feedparser's
+        # own passes would double the cost of a feed entry
+        sanitize_html=False,
+        resolve_relative_uris=False,
     )
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
