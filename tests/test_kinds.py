@@ -271,3 +271,14 @@ def test_jmespath_is_checked_for_json_only(tmp_path: Path) -> None:
     assert only.select is not None
     assert only.select.item == "data.articles[]"
     assert only.pages == 3
+
+
+def test_render_browser_without_chromium_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from publisher import browser
+    from publisher.errors import FetchError
+
+    monkeypatch.setenv("PUBLISHER_CHROMIUM", "/nonexistent/chromium")
+    with pytest.raises(FetchError, match="no Chromium found: install it"):
+        browser.Browser()
