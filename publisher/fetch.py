@@ -24,6 +24,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -34,7 +35,7 @@ from .errors import ConfigError, FetchError
 from .extract import FORMATS
 from .hosts import HostGate, host_key
 from .model import Page, Source
-from .retrieve import Context, Validators, retriever
+from .retrieve import Context, Known, Validators, retriever
 from .robots import RobotsCache
 from .transport import Response, close, finish, read_body, redirect_target, send_get, user_agent
 from .transport import make_session as make_session
@@ -56,9 +57,13 @@ def fetch_page(
     sleep: Callable[[float], None] = time.sleep,
     gate: HostGate | None = None,
     robots: RobotsCache | None = None,
+    known: Known | None = None,
+    now: datetime | None = None,
 ) -> Page:
     """The page of ``source``, from the retriever of its URL (:mod:`publisher.retrieve`);
-    ``status == 304`` means unchanged since ``validators``.
+    ``status == 304`` means unchanged since ``validators``. Further list pages, child
+    sitemaps and page titles follow (:mod:`publisher.follow`); ``known`` (the store)
+    lets pagination stop at a page of known entries.
 
     ``gate`` and ``robots`` are shared by the whole run (see :func:`publisher.pipeline.
     run_once`); when they are not given, this call makes its own (``sleep`` is used for
@@ -67,6 +72,8 @@ def fetch_page(
     gate = gate if gate is not None else HostGate(sleep=sleep)
     if source.respect_robots and robots is None:
         robots = RobotsCache(session=session, gate=gate)
+    if source.format == "sitemap":  # an index's 304 says nothing of its child sitemaps
+        validators = None
     context = Context(
         session=session,
         validators=validators or Validators(),
@@ -74,8 +81,15 @@ def fetch_page(
         sleep=sleep,
         gate=gate,
         robots=robots if source.respect_robots else None,
+        known=known,
+        now=now,
     )
-    return retriever(source).retrieve(source, context)
+    page = retriever(source).retrieve(source, context)
+    if source.pages > 1 or source.format == "sitemap":
+        from .follow import follow  # parsel and the extractors, only for such sources
+
+        page = follow(source, page, context)
+    return page
 
 
 def retrieve(source: Source, context: Context) -> Page:
@@ -295,8 +309,8 @@ def _page(
     if mime and mime not in FORMATS[source.format].content_types and not mime.endswith("+xml"):
         raise FetchError(
             source.url,
-            f"the server sent {mime!r}, not an HTML, text or XML page; check that 'url' is "
-            "the newsroom page itself",
+            f"the server sent {mime!r}, which format {source.format} does not read; check "
+            "that 'url' is the newsroom page itself, or set 'format' (feed, json, sitemap)",
             status=status,
         )
     data = _read_capped(source, response, request)

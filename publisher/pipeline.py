@@ -32,14 +32,14 @@ import requests
 
 from .decide import LAYOUT_CHANGED, feed_window, layout_problem, plan_merge
 from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
-from .extract import extract_entries, link_base
+from .extract import extract_entries, first_page_count, link_base
 from .fetch import fetch_page
 from .hosts import HostGate
 from .model import Config, Entry, Page, Site, Source, SourceState, StoredEntry
 from .normalise import normalise_entries, raw_keys
 from .render import feed_urls, render_feeds
 from .report import RunReport, SourceReport
-from .retrieve import Validators
+from .retrieve import Validators, close_retrievers
 from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .stages import StageTimes, stage
 from .store import Store
@@ -128,7 +128,8 @@ def run_once(
             with stage(timings, "fetch"):
                 return fetch_page(
                     source, session=session, validators=validators if conditional else None,
-                    gate=gate, robots=robots,
+                    gate=gate, robots=robots, now=now,
+                    known=functools.partial(store.entries, source.id),  # pages: stop at known
                 )  # fmt: skip
         except Exception as exc:  # handed to the thread that records outcomes
             return exc
@@ -154,6 +155,7 @@ def run_once(
                 emitted += 1
     finally:
         fetches.close()  # stops and joins the threads, also when a stage raised
+        close_retrievers()  # the run's browser, if a source used one
         with stage(timings, "store"):
             store.record_run(now=now, not_modified=run.not_modified, published=run.stamps)
             if keep_robots:
@@ -275,7 +277,9 @@ def _finish(
     for warning in normalised.warnings:
         log.warning("%s", warning)
     entries = normalised.entries
-    problem = layout_problem(len(entries), usual, ratio=source.min_entries_ratio)
+    # a paged source counts the entries of its first page (a rerun stops early)
+    found = min(len(entries), first_page_count(page, source, raws))
+    problem = layout_problem(found, usual, ratio=source.min_entries_ratio)
     if problem:
         raise LayoutChangedError(f"{source.id}: {problem}")
     if not entries:
@@ -290,7 +294,7 @@ def _finish(
     with stage(run.timings, "store"):  # one transaction: entries and the source's state
         run.store.commit_success(
             source.id, plan, now=run.now, status=page.status, etag=page.etag,
-            last_modified=page.last_modified, entries_seen=len(entries),
+            last_modified=page.last_modified, entries_seen=found,
         )  # fmt: skip
     feed = feed_window(
         prior.window, plan, limit=source.max_entries, max_age_days=source.max_age_days,

@@ -22,6 +22,8 @@ CONTENT_TYPES = {
     ".rss": "application/rss+xml",
     ".html": "text/html; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml",
 }
 
 

@@ -183,7 +183,7 @@ INVALID = [
     ),
     pytest.param(
         _replace("    format: text", "    format: pdf"),
-        r":13: .*format must be one of html, text, not 'pdf'",
+        r":13: .*format must be one of html, text, feed, json, sitemap, not 'pdf'",
         id="bad-format",
     ),
     pytest.param(

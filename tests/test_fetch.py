@@ -245,7 +245,7 @@ def test_undecodable_bytes_do_not_crash(serve, session):
 
 def test_a_pdf_is_refused_with_a_clear_message(serve, session):
     server = serve({"/x": Reply(body=b"%PDF-1.4", headers=(("Content-Type", "application/pdf"),))})
-    with pytest.raises(FetchError, match="sent 'application/pdf', not an HTML"):
+    with pytest.raises(FetchError, match="sent 'application/pdf', which format html does not read"):
         fetch(source(server.url("/x")), session)
 
 

@@ -86,12 +86,13 @@ def build_source(
         check.fail("format", f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     select = None
     if check.has("select"):
-        select = _selectors(name, raw["select"], check.where)
+        select = _selectors(name, raw["select"], check.where, FORMATS[fmt].syntax)
     needs = FORMATS[fmt].select
     if needs == "required" and select is None:
         check.fail(
             "select",
-            f"an {fmt} source needs 'select' with at least 'item' ({FORMATS[fmt].select_hint})",
+            f"{'an' if fmt == 'html' else 'a'} {fmt} source needs 'select' with at least 'item' "
+            f"({FORMATS[fmt].select_hint})",
         )
     if needs == "refused" and select is not None:
         check.fail("select", f"'select' does not apply to format: {fmt}; remove it")
@@ -124,6 +125,7 @@ def source_options(check: Checker) -> dict[str, Any]:
         "retries": (int, None),
         "min_delay": (float, None),
         "min_entries_ratio": (float, None),
+        "pages": (int, check.positive),
     }
     for key, (kind, checker) in simple.items():
         if check.has(key):
@@ -136,6 +138,8 @@ def source_options(check: Checker) -> dict[str, Any]:
             check.fail(key, f"{key!r} must be 0 or more, not {options[key]!r}")
     if "min_entries_ratio" in options and not 0 <= options["min_entries_ratio"] <= 1:
         check.fail("min_entries_ratio", "'min_entries_ratio' must be between 0 and 1")
+    if check.has("render"):
+        options["render"] = _render(check)
     if check.has("timezone"):
         options["timezone"] = _timezone(check)
     options.update(_timing(check))
@@ -237,7 +241,14 @@ def _url(check: Checker, key: str, base_dir: Path, *, required: bool) -> str | N
     return (base_dir / value).resolve().as_uri()
 
 
-def _selectors(name: str, raw: Any, where: str) -> Selectors:
+def _render(check: Checker) -> str:
+    value = check.get("render", str)
+    if value != "browser":
+        check.fail("render", f"'render' can only be 'browser' (headless Chromium), not {value!r}")
+    return str(value)
+
+
+def _selectors(name: str, raw: Any, where: str, syntax: str = "parsel") -> Selectors:
     check = Checker(name, raw, f"{where}.select", SELECT_KEYS)
     values = {key: check.get(key, str) for key in SELECT_KEYS}
     if not values["item"]:
@@ -247,13 +258,20 @@ def _selectors(name: str, raw: Any, where: str) -> Selectors:
             re.compile(values["date_regex"])
         except re.error as exc:
             check.fail("date_regex", f"'date_regex' is not a valid regular expression: {exc}")
-    for key in ("item", "title", "link", "date", "summary", "category", "image"):
+    for key in ("item", "title", "link", "date", "summary", "category", "image", "next"):
         if values[key]:
-            _check_selector(check, key, values[key])
+            _check_selector(check, key, values[key], syntax)
     return Selectors(**values)
 
 
-def _check_selector(check: Checker, key: str, selector: str) -> None:
+def _check_selector(check: Checker, key: str, selector: str, syntax: str = "parsel") -> None:
+    if syntax == "jmespath":  # format: json
+        from ..extract.jsonapi import expression_problem  # jmespath, imported lazily
+
+        problem = expression_problem(selector)
+        if problem is not None:
+            check.fail(key, f"{key!r} is not a valid JMESPath expression {selector!r}: {problem}")
+        return
     problem = _selector_problem(selector)
     if problem is not None:
         check.fail(key, f"{key!r} selector {selector!r} is not valid: {problem}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol, cast
 from urllib.parse import urljoin
 
@@ -22,6 +22,12 @@ __all__ = ["FORMATS", "Extractor", "Format", "extract_entries", "extractor", "li
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/xml",
                         "application/xml"})  # fmt: skip
+FEED_TYPES = HTML_TYPES | {"application/rss+xml", "application/atom+xml", "application/rdf+xml",
+                           "application/feed+json", "application/json", "text/json"}  # fmt: skip
+JSON_TYPES = frozenset({"application/json", "text/json", "text/plain", "text/javascript",
+                        "application/javascript", "application/vnd.api+json",
+                        "application/hal+json", "application/feed+json"})  # fmt: skip
+SITEMAP_TYPES = frozenset({"application/xml", "text/xml", "text/plain"})
 
 
 class Extractor(Protocol):
@@ -45,6 +51,8 @@ class Format:
     content_types: frozenset[str] = HTML_TYPES  # besides any */*+xml
     select: Literal["required", "optional", "refused"] = "optional"
     select_hint: str = ""  # what 'select' holds, for the message when it is missing
+    syntax: Literal["parsel", "jmespath"] = "parsel"  # how 'select' values are checked
+    paged: bool = True  # Page.more holds further list pages (not child sitemaps)
 
 
 FORMATS: dict[str, Format] = {
@@ -53,6 +61,15 @@ FORMATS: dict[str, Format] = {
         Format(name="html", module="publisher.extract.html", select="required",
                select_hint="a CSS or XPath selector matching one element per entry"),
         Format(name="text", module="publisher.extract.text", select="refused"),
+        # kinds of source (issue 16)
+        Format(name="feed", module="publisher.extract.feed", content_types=FEED_TYPES,
+               select="refused"),
+        Format(name="json", module="publisher.extract.jsonapi", content_types=JSON_TYPES,
+               select="required", syntax="jmespath",
+               select_hint="a JMESPath expression giving the list of entries, "
+                           "e.g. 'data.articles[]'"),
+        Format(name="sitemap", module="publisher.extract.sitemap",
+               content_types=SITEMAP_TYPES, select="refused", paged=False),
     )
 }  # fmt: skip
 
@@ -64,8 +81,31 @@ def extractor(name: str) -> Extractor:
 
 
 def extract_entries(page: Page, source: Source) -> tuple[RawEntry, ...]:
-    """The entries on ``page`` in page order; raises ExtractError when none can be found."""
-    return extractor(source.format).extract(page, source)
+    """The entries on ``page`` in page order; raises ExtractError when none can be found.
+
+    The further list pages a paged source followed (``page.more``) add their entries in
+    order, their links made absolute against their own page.
+    """
+    module = extractor(source.format)
+    entries = module.extract(page, source)
+    if not page.more or not FORMATS[source.format].paged:
+        return entries
+    found = list(entries)
+    for more in page.more:
+        base = module.link_base(more, source)
+        found.extend(
+            replace(raw, link=urljoin(base, raw.link) if raw.link else None,
+                    image=urljoin(base, raw.image) if raw.image else None)
+            for raw in module.extract(more, source)
+        )  # fmt: skip
+    return tuple(found)
+
+
+def first_page_count(page: Page, source: Source, raws: tuple[RawEntry, ...]) -> int:
+    """How many of ``raws`` (:func:`extract_entries`) came from the first list page."""
+    if not page.more or not FORMATS[source.format].paged:
+        return len(raws)
+    return len(extractor(source.format).extract(page, source))
 
 
 def link_base(page: Page, source: Source) -> str:

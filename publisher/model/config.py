@@ -83,6 +83,8 @@ class Selectors:
     summary: str | None = opt(doc="the summary inside an item (markup kept, sanitised)")
     category: str | None = opt(doc="the entry's type (Report, Press Release, ...)")
     image: str | None = opt(doc="the entry's picture (an img or its src)")
+    # kinds of source (issue 16): the next list page, for 'pages'
+    next: str | None = opt(doc="the link to the next list page (default: rel=next)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,6 +165,16 @@ class Source:
     jitter: int | None = opt(
         doc="random delay (a duration or seconds; default automatic)",
         schema={"oneOf": [_DURATION, {"type": "integer", "minimum": 0}]},
+    )
+    # kinds of source (issue 16)
+    pages: int = opt(
+        1,
+        "list pages followed per run (select.next or rel=next; child sitemaps)",
+        schema={"type": "integer", "minimum": 1},
+    )
+    render: str | None = opt(
+        doc="'browser': load the page in headless Chromium (publisher[browser])",
+        schema={"enum": ["browser"]},
     )
     line: int | None = opt(doc="where the source starts in sources.yaml", scope="internal")
 

@@ -18,6 +18,10 @@ class Page:
     last_modified: str | None = None
     content_type: str | None = None
     permanent_redirect: str | None = None  # set when the source URL moved for good
+    # kinds of source (issue 16): the further list pages or child sitemaps followed
+    # (publisher.follow), and titles read from the pages a sitemap lists (url, title)
+    more: tuple[Page, ...] = ()
+    titles: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
