@@ -29,6 +29,7 @@ from . import __version__, logs
 from .config import load_config
 from .errors import ConfigError, LockError, PublisherError
 from .fetch import make_session
+from .filters import verdict
 from .hosts import count_hosts
 from .lock import StateLock, lock_path
 from .model import Config, Entry, Source
@@ -42,6 +43,7 @@ from .pipeline import (
 )
 from .store import SourceState, Store
 from .triggers import Timing, due_at, is_due
+from .window import source_window
 from .write import remove_temp_files
 
 log = logging.getLogger(__name__)
@@ -215,6 +217,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
                 now=now,
                 on_report=on_report,
                 workers=args.workers,
+                config=config,  # its collections are written after the sources
             )
     if args.log_format == "json":
         print_json_report(report, quiet=args.quiet)
@@ -353,8 +356,11 @@ def cmd_preview(args: argparse.Namespace, config: Config) -> int:
         except PublisherError as exc:
             print(f"{source.id}: FAILED  {exc}", file=sys.stderr)
             return EXIT_FAILED
+    dropped = {e.id: verdict(e, include=source.include, exclude=source.exclude).reason
+               for e in entries}  # fmt: skip
     if args.json:
-        print(json.dumps([_entry_json(entry) for entry in entries], indent=2, ensure_ascii=False))
+        rows = [{**_entry_json(entry), "filtered": dropped[entry.id]} for entry in entries]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         tz = source.tz
         for entry in entries:
@@ -365,7 +371,11 @@ def cmd_preview(args: argparse.Namespace, config: Config) -> int:
             )
             kind = f"  [{entry.category}]" if entry.category else ""
             print(f"{when:<16}  {entry.title}{kind}\n{'':<16}  {entry.link}")
-        print(f"{len(entries)} entries on {source.url} ({source.timezone}); nothing was stored")
+            if dropped[entry.id]:
+                print(f"{'':<16}  FILTERED OUT by {dropped[entry.id]}")
+        filtered = sum(1 for reason in dropped.values() if reason)
+        print(f"{len(entries)} entries on {source.url} ({source.timezone}), {filtered} filtered "
+              "out; nothing was stored")  # fmt: skip
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
@@ -436,18 +446,12 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
     with Store(config.site.state) as store:
         rows = []
         for source in config.sources:
-            feed = store.feed_entries(
-                source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
-            )
-            rows.append(
-                source_status(
-                    config,
-                    store.source_state(source.id),
-                    enabled=source.enabled,
-                    now=now,
-                    in_feed=len(feed),
-                )
-            )
+            feed = source_window(store, source, now=now)  # after its filters
+            row = source_status(
+                config, store.source_state(source.id), enabled=source.enabled, now=now,
+                in_feed=len(feed),
+            )  # fmt: skip
+            rows.append({**row, **shape_status(store, source)})
     bad = any(row["state"] in ("failing", "broken") for row in rows)
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -456,13 +460,26 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
+def shape_status(store: Store, source: Source) -> dict[str, Any]:
+    """How many of the source's stored entries its filters leave out, and how many have
+    their article (``full_text``); failed: fetches that failed (retried or given up)."""
+    stored = store.entries(source.id).values()
+    filtered = sum(
+        1
+        for e in stored
+        if not verdict(e, include=source.include, exclude=source.exclude).published
+    )
+    with_text, failed = store.full_text_counts(source.id)
+    return {"entries_filtered": filtered, "full_text": with_text, "full_text_failed": failed}
+
+
 def print_status(rows: list[dict[str, Any]], *, quiet: bool, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     if quiet:
         rows = [row for row in rows if row["state"] in ("failing", "broken")]
     width = max([len("SOURCE"), *(len(row["id"]) for row in rows)])
     print(
-        f"{'SOURCE':<{width}}  {'STATE':<8}  {'LAST SUCCESS':<20}  FAIL  FEED  "
+        f"{'SOURCE':<{width}}  {'STATE':<8}  {'LAST SUCCESS':<20}  FAIL  FEED  FILT  TEXT  "
         f"{'NEWEST ENTRY':<20}  {'NEXT DUE':<20}  LAST ERROR",
         file=out,
     )
@@ -471,6 +488,7 @@ def print_status(rows: list[dict[str, Any]], *, quiet: bool, out: TextIO | None 
         print(
             f"{row['id']:<{width}}  {row['state']:<8}  {_short(row['last_success']) or '-':<20}  "
             f"{row['failures']:>4}  {row['entries_in_feed'] or 0:>4}  "
+            f"{row.get('entries_filtered', 0):>4}  {row.get('full_text', 0):>4}  "
             f"{_short(row['newest_entry']) or '-':<20}  {next_due:<20}  {row['last_error'] or ''}",
             file=out,
         )

@@ -7,8 +7,11 @@
                         (a raw entry seen before as it is now: the stored Entry, by raw key)
     | plan_merge        (new / changed / guard)     decide.plan_merge, decide.layout_problem
     | store.merge       (SQLite: first seen, history, updates)   store.Store.commit_success
+    | full_text         (new entries' own pages, once; optional) fulltext.fill
     | render_feeds      (entries -> Atom/RSS bytes; pure)        render.render_feeds
+                        (what a feed holds: window.source_window, after the filters)
     | write_feed        (atomic replace, only when bytes changed) write.write_if_changed
+    then collections    (feeds merged from several sources)      collections.write_collections
 
 The edges are passed in: ``session`` (network), ``store`` and ``out_dir`` (disk) and
 ``now`` (clock). Pages are fetched concurrently across hosts (``workers`` threads), one
@@ -30,12 +33,14 @@ from pathlib import Path
 
 import requests
 
+from .collections import write_collections
 from .decide import LAYOUT_CHANGED, MergePlan, layout_problem, plan_merge
 from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
 from .extract import extract_entries, link_base
 from .fetch import fetch_page
+from .fulltext import fill
 from .hosts import HostGate, host_key
-from .model import Config, Entry, Page, Site, Source
+from .model import Config, Entry, Page, Site, Source, StoredEntry
 from .normalise import normalise_entries, raw_keys
 from .render import feed_urls, render_feeds
 from .retrieve import Validators
@@ -43,6 +48,7 @@ from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .stages import StageTimes, stage
 from .store import SourceState, Store
 from .websub import ping_hub
+from .window import source_window
 from .write import files_stamp, write_if_changed
 
 log = logging.getLogger(__name__)
@@ -125,6 +131,7 @@ def run_once(
     gate: HostGate | None = None,
     robots: RobotsCache | None = None,
     timings: StageTimes | None = None,
+    config: Config | None = None,
 ) -> RunReport:
     """Process every source once and return what happened to each, in the given order.
 
@@ -138,6 +145,8 @@ def run_once(
     the store is written from one thread. At most ``2 * workers`` fetched pages wait at a
     time, so memory does not grow with the number of sources. ``on_report`` is called in
     the given order; ``timings``, when given, collects the time spent in each stage.
+    With ``config``, its collections that hold a source whose files were written are
+    written afterwards (:mod:`publisher.collections`).
     """
     now = now.replace(microsecond=0)
     out = out_dir if out_dir is not None else site.output
@@ -160,6 +169,9 @@ def run_once(
             gate=gate, robots=robots, timings=timings,
         )  # fmt: skip
 
+    def full_text(source: Source, window: Sequence[StoredEntry]) -> int:
+        return fill(source, window, store=store, session=session, gate=gate, robots=robots)
+
     reports: list[SourceReport | None] = [None] * len(todo)
     emitted = 0
 
@@ -170,7 +182,7 @@ def run_once(
             source,
             lambda: _finish(
                 source, states[source.id], fetched, files=stamps[source.id], site=site,
-                store=store, now=now, out_dir=out, timings=timings,
+                store=store, now=now, out_dir=out, timings=timings, full_text=full_text,
             ),
             store=store,
             now=now,
@@ -192,6 +204,10 @@ def run_once(
         if keep_robots:
             with stage(timings, "store"):
                 store.save_robots_files(robots.to_keep(dated=now))
+    if config is not None and config.collections:
+        changed = (r.source_id for r in reports if r is not None and r.files_written)
+        with stage(timings, "render"):
+            write_collections(config, changed=changed, store=store, now=now, out_dir=out)
     return RunReport(sources=tuple(report for report in reports if report is not None))
 
 
@@ -332,6 +348,9 @@ def process_source(
         lambda: _finish(
             source, state, fetched, files=files, site=site, store=store, now=now,
             out_dir=out_dir, timings=timings,
+            full_text=lambda src, window: fill(
+                src, window, store=store, session=session, gate=gate, robots=robots
+            ),
         ),
         store=store,
         now=now,
@@ -410,8 +429,10 @@ def _finish(
     now: datetime,
     out_dir: Path,
     timings: StageTimes | None = None,
+    full_text: Callable[[Source, Sequence[StoredEntry]], int] | None = None,
 ) -> SourceReport:
-    """``files``: the stamp of the feed files before the fetch (see :func:`files_stamp`)."""
+    """``files``: the stamp of the feed files before the fetch (see :func:`files_stamp`);
+    ``full_text`` fetches the articles the feed's entries lack (``full_text: true``)."""
     if isinstance(fetched, Exception):
         raise fetched
     page = fetched
@@ -424,7 +445,10 @@ def _finish(
         # (feed stamp unset), or the files were changed or removed since they were
         # written. Never from an empty store: a blind 304 must not empty a feed.
         written: tuple[str, ...] = ()
-        if state.entries_stored and (state.feed_digest is None or files != state.feed_digest):
+        filled = _full_text(source, store=store, now=now, full_text=full_text)  # retries
+        if state.entries_stored and (
+            filled or state.feed_digest is None or files != state.feed_digest
+        ):
             written = _publish(
                 source, site=site, store=store, now=now, out_dir=out_dir, timings=timings
             )
@@ -473,6 +497,7 @@ def _finish(
             last_modified=page.last_modified, entries_seen=len(entries),
         )  # fmt: skip
 
+    _full_text(source, store=store, now=now, full_text=full_text)
     written = _publish(source, site=site, store=store, now=now, out_dir=out_dir, timings=timings)
     return SourceReport(
         source_id=source.id,
@@ -484,6 +509,19 @@ def _finish(
         warnings=normalised.warnings,
         moved_to=moved,
     )
+
+
+def _full_text(
+    source: Source,
+    *,
+    store: Store,
+    now: datetime,
+    full_text: Callable[[Source, Sequence[StoredEntry]], int] | None,
+) -> int:
+    """Fetch the articles the feed's entries lack (``full_text: true``); how many."""
+    if full_text is None or not source.full_text:
+        return 0
+    return full_text(source, source_window(store, source, now=now))
 
 
 def _publish(
@@ -498,9 +536,7 @@ def _publish(
     """Render the feeds from what the store holds now; write the files whose bytes differ."""
     paths = feed_paths(out_dir, source)
     with stage(timings, "store"):
-        feed = store.feed_entries(
-            source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
-        )
+        feed = source_window(store, source, now=now)  # after the source's filters
         # Dates a feed whose entries all aged out: from the store, never from the clock.
         fallback = store.source_state(source.id).newest or now
     with stage(timings, "render"):

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import html
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from .model import Site, Source, StoredEntry
+from .model import Origin, Site, Source, StoredEntry
 
 GENERATOR = "publisher"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -40,19 +40,26 @@ def feed_id(source: Source) -> str:
 
 
 def render_feeds(
-    source: Source, site: Site, entries: Sequence[StoredEntry], *, fallback_updated: datetime
+    source: Source,
+    site: Site,
+    entries: Sequence[StoredEntry],
+    *,
+    fallback_updated: datetime,
+    origins: Mapping[str, Origin] | None = None,
 ) -> FeedFiles:
     """Both feeds of ``source``. ``entries`` come newest first.
 
     ``fallback_updated`` dates a feed with no entries (all aged out), so that even then
-    the bytes do not depend on the clock.
+    the bytes do not depend on the clock. ``origins`` (a collection's feed) names the
+    source of each entry, by source id: Atom and RSS ``source``.
     """
     updated = max((entry.updated for entry in entries), default=fallback_updated)
     atom_url, rss_url = feed_urls(site, source)
     # One generator for both files: building the entries is half of feedgen's cost.
     # Only the self link differs; _links replaces the links exactly as they were set.
     hub = site.websub_hub
-    fg = _generator(source, entries, updated=updated, self_url=atom_url, hub=hub)
+    fg = _generator(source, entries, updated=updated, self_url=atom_url, hub=hub,
+                    origins=origins or {})  # fmt: skip
     atom = fg.atom_str(pretty=True)
     _links(fg, source, self_url=rss_url, hub=hub)
     rss = fg.rss_str(pretty=True)
@@ -86,6 +93,7 @@ def _generator(
     updated: datetime,
     self_url: str,
     hub: str | None,
+    origins: Mapping[str, Origin],
 ) -> FeedGenerator:
     fg = FeedGenerator()
     with_images = any(entry.image for entry in entries)
@@ -113,4 +121,9 @@ def _generator(
         if entry.image:
             # Mailchimp's item image merge tag and many readers read media:content.
             fe.media.content(url=entry.image, medium="image")
+        if entry.content:  # full_text: Atom content, RSS content:encoded
+            fe.content(entry.content, type="html")
+        origin = origins.get(entry.source)
+        if origin is not None:  # a collection names each entry's source
+            fe.source(url=origin.url, title=origin.title)
     return fg

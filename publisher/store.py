@@ -87,6 +87,14 @@ _V6 = """
         CREATE INDEX entries_by_raw_key ON entries (source, raw_key);
 """
 
+# The article of each entry (full_text: publisher.fulltext): its sanitised HTML, and how
+# many fetches of it failed (retried up to fulltext.MAX_TRIES). Both are cleared when the
+# entry's content changes (commit_success), so a changed entry is fetched again.
+_V7 = """
+        ALTER TABLE entries ADD COLUMN content TEXT;
+        ALTER TABLE entries ADD COLUMN content_tries INTEGER NOT NULL DEFAULT 0;
+"""
+
 # Each migration is the SQL that takes the schema from version i to i + 1.
 # Append, never edit: stores in the field are at every one of these versions.
 MIGRATIONS: tuple[str, ...] = (
@@ -96,6 +104,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V4,
     _V5,
     _V6,
+    _V7,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -308,7 +317,11 @@ class Store:
                         summary = excluded.summary, category = excluded.category,
                         updated = excluded.updated, last_seen = excluded.last_seen,
                         fingerprint = excluded.fingerprint, image = excluded.image,
-                        raw_key = excluded.raw_key
+                        raw_key = excluded.raw_key,
+                        content = CASE WHEN entries.fingerprint = excluded.fingerprint
+                            THEN entries.content END,
+                        content_tries = CASE WHEN entries.fingerprint = excluded.fingerprint
+                            THEN entries.content_tries ELSE 0 END
                     """,
                     [_row(entry) for entry in plan.writes],
                 )
@@ -378,6 +391,41 @@ class Store:
                 """,
                 (source_id, _ts(now), status, error, kind, int(kind in LAYOUT_KINDS)),
             )
+
+    # -- full text (publisher.fulltext) ---------------------------------------------------
+
+    def save_full_text(self, source_id: str, results: Iterable[tuple[str, str | None]]) -> None:
+        """Store fetched articles, ``(entry id, html)``; ``None`` counts a failed try.
+
+        The feed files are behind the store afterwards, until :meth:`record_published`.
+        """
+        rows = list(results)
+        if not rows:
+            return
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE entries SET content = ?, content_tries = content_tries + 1 "
+                "WHERE source = ? AND id = ?",
+                [(content, source_id, entry_id) for entry_id, content in rows],
+            )
+            if any(content is not None for _, content in rows):
+                db.execute("UPDATE sources SET feed_digest = NULL WHERE id = ?", (source_id,))
+
+    def full_text_tries(self, source_id: str, ids: Iterable[str]) -> dict[str, int]:
+        """How many fetches of these entries' articles failed so far, by id."""
+        query = "SELECT id, content_tries FROM entries WHERE source = ? AND id IN ({marks})"
+        with self._lock:
+            return {row[0]: row[1] for row in self._rows_in(query, ids, before=(source_id,))}
+
+    def full_text_counts(self, source_id: str) -> tuple[int, int]:
+        """``(entries with their article, entries whose fetch failed and gave up or waits)``."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(content), COUNT(*) FILTER (WHERE content IS NULL AND "
+                "content_tries > 0) FROM entries WHERE source = ?",
+                (source_id,),
+            ).fetchone()
+        return int(row[0]), int(row[1])
 
     # -- robots.txt ----------------------------------------------------------------------
 
@@ -503,4 +551,5 @@ def _entry(row: sqlite3.Row) -> StoredEntry:
         seq=row["seq"],
         image=row["image"],
         raw_key=row["raw_key"],
+        content=row["content"],
     )

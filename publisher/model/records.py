@@ -66,6 +66,15 @@ class StoredEntry:
     seq: int  # insertion order: breaks ties between equal dates, top of page wins
     image: str | None = None
     raw_key: str | None = None  # the raw entry it was last made from (None: stored before v6)
+    content: str | None = None  # the article's sanitised HTML (full_text), None: not fetched
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Origin:
+    """Where an entry of a collection comes from: named in its feed (Atom/RSS source)."""
+
+    title: str
+    url: str  # the source's own feed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
