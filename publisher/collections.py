@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from .model import Collection, Config, Origin, Site, Source
-from .render import feed_urls, render_feeds
+from .model import Collection, Config, Origin, Site, Source, StoredEntry
+from .render import feed_id, feed_urls, render_feeds
 from .store import Store
 from .window import collection_window, members
 from .write import write_if_changed
@@ -43,10 +43,22 @@ def collection_paths(out_dir: Path, collection: Collection) -> tuple[Path, Path]
     return out_dir / f"{collection.id}.atom", out_dir / f"{collection.id}.rss"
 
 
-def origins(sources: Iterable[Source], site: Site) -> dict[str, Origin]:
-    """How each source is named in a collection's entries: its title and its RSS feed."""
-    return {source.id: Origin(title=source.title, url=feed_urls(site, source)[1])
-            for source in sources}  # fmt: skip
+def origins(
+    sources: Iterable[Source], site: Site, entries: Sequence[StoredEntry], *, fallback: datetime
+) -> dict[str, Origin]:
+    """How each source is named in a collection's entries: title, feeds, id and date (the
+    newest ``updated`` of its entries in the collection, so the bytes stay stable)."""
+    newest: dict[str, datetime] = {}
+    for entry in entries:
+        newest[entry.source] = max(entry.updated, newest.get(entry.source, entry.updated))
+    found = {}
+    for source in sources:
+        atom_url, rss_url = feed_urls(site, source)
+        found[source.id] = Origin(
+            title=source.title, url=rss_url, atom_url=atom_url, id=feed_id(source),
+            updated=newest.get(source.id, fallback),
+        )  # fmt: skip
+    return found
 
 
 def write_collections(
@@ -91,7 +103,7 @@ def write_collection(
     fallback = max(newest, default=now)  # an empty collection: dated by the store
     files = render_feeds(
         as_source(collection, site), site, entries, fallback_updated=fallback,
-        origins=origins(sources, site),
+        origins=origins(sources, site, entries, fallback=fallback),
     )  # fmt: skip
     paths = collection_paths(out_dir, collection)
     written = tuple(

@@ -48,7 +48,7 @@ from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .stages import StageTimes, stage
 from .store import SourceState, Store
 from .websub import ping_hub
-from .window import source_window
+from .window import filters_key, source_window
 from .write import files_stamp, write_if_changed
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def run_once(
             since = now - timedelta(seconds=ROBOTS_MAX_AGE)
             robots.load(store.robots_files(since=since), now=now)
     with stage(timings, "write"):  # before the workers start: no thread waits on a stat
-        stamps = {source.id: files_stamp(feed_paths(out, source)) for source in todo}
+        stamps = {source.id: _stamp(feed_paths(out, source), source) for source in todo}
 
     def fetch(source: Source) -> Page | Exception:
         return _fetch(
@@ -338,7 +338,7 @@ def process_source(
 ) -> SourceReport:
     """Fetch, extract, normalise, store, render and write one source; never raises."""
     state = store.source_state(source.id)
-    files = files_stamp(feed_paths(out_dir, source))
+    files = _stamp(feed_paths(out_dir, source), source)
     fetched = _fetch(
         source, state, files=files, session=session, gate=gate, robots=robots,
         timings=timings,
@@ -511,6 +511,13 @@ def _finish(
     )
 
 
+def _stamp(paths: Iterable[Path], source: Source) -> str | None:
+    """The stamp of the feed files as written for the source's filters: files written
+    under other filters count as behind the store (rendered again, even on HTTP 304)."""
+    stamp = files_stamp(paths)
+    return None if stamp is None else stamp + filters_key(source)
+
+
 def _full_text(
     source: Source,
     *,
@@ -548,5 +555,5 @@ def _publish(
             if write_if_changed(path, data)
         )
     with stage(timings, "store"):
-        store.record_published(source.id, files_stamp(paths))
+        store.record_published(source.id, _stamp(paths, source))
     return written

@@ -61,9 +61,32 @@ def render_feeds(
     fg = _generator(source, entries, updated=updated, self_url=atom_url, hub=hub,
                     origins=origins or {})  # fmt: skip
     atom = fg.atom_str(pretty=True)
+    if origins:
+        atom = _atom_sources(atom, entries, origins)
     _links(fg, source, self_url=rss_url, hub=hub)
     rss = fg.rss_str(pretty=True)
     return FeedFiles(atom=atom, rss=_with_hub(rss, hub) if hub else rss)
+
+
+def _atom_sources(
+    atom: bytes, entries: Sequence[StoredEntry], origins: Mapping[str, Origin]
+) -> bytes:
+    """feedgen's Atom ``source`` has a title and a link only: give it the id, the updated
+    date and the self link the format asks for (RFC 4287 4.2.11)."""
+    root = etree.fromstring(atom)
+    for element, entry in zip(root.iter(f"{{{ATOM_NS}}}entry"), entries, strict=True):
+        source = element.find(f"{{{ATOM_NS}}}source")
+        origin = origins.get(entry.source)
+        if source is None or origin is None:
+            continue
+        for child in list(source):
+            source.remove(child)
+        for name, text in (("id", origin.id), ("title", origin.title),
+                           ("updated", origin.updated.isoformat())):  # fmt: skip
+            etree.SubElement(source, f"{{{ATOM_NS}}}{name}").text = text
+        etree.SubElement(source, f"{{{ATOM_NS}}}link", href=origin.atom_url, rel="self")
+    etree.indent(root, space="  ")
+    return bytes(etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=True))
 
 
 def _links(fg: FeedGenerator, source: Source, *, self_url: str, hub: str | None) -> None:

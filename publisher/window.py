@@ -8,6 +8,7 @@ come with the dates they were first seen, and readers never take them for new on
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -31,6 +32,15 @@ def source_window(store: Store, source: Source, *, now: datetime) -> tuple[Store
         if len(kept) >= limit or len(rows) < ask:
             return tuple(kept[:limit])
         ask *= 4
+
+
+def filters_key(source: Source) -> str:
+    """A short key of the source's filters ('' without any), kept with the stamp of its
+    feed files so that files written under other filters are rendered again."""
+    if not (source.include or source.exclude):
+        return ""
+    text = repr((source.include, source.exclude)).encode("utf-8")
+    return " filters:" + hashlib.sha256(text).hexdigest()[:16]
 
 
 def members(collection: Collection, sources: Iterable[Source]) -> tuple[Source, ...]:

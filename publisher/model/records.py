@@ -74,7 +74,10 @@ class Origin:
     """Where an entry of a collection comes from: named in its feed (Atom/RSS source)."""
 
     title: str
-    url: str  # the source's own feed
+    url: str  # the source's own RSS feed (RSS source url)
+    atom_url: str  # its Atom feed (Atom source link rel=self)
+    id: str  # its Atom feed id
+    updated: datetime  # its feed's updated date
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
