@@ -86,7 +86,8 @@ def plan_merge(
             raw_key=entry.raw_key,
         )
         if entry.fingerprint != old.fingerprint:
-            changed.append(replace(shown, updated=max(now, old.updated)))
+            # the article was of the old content: fetched again (store: content cleared)
+            changed.append(replace(shown, updated=max(now, old.updated), content=None))
         else:
             refreshed.append(shown)
     new.reverse()

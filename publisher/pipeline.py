@@ -23,17 +23,19 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
 
+from .collections import write_collections
 from .decide import LAYOUT_CHANGED, feed_window, layout_problem, plan_merge
 from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
 from .extract import extract_entries, first_page_count, link_base
 from .fetch import fetch_page
+from .fulltext import fill
 from .hosts import HostGate
 from .model import Config, Entry, Page, Site, Source, SourceState, StoredEntry
 from .normalise import normalise_entries, raw_keys
@@ -44,6 +46,7 @@ from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .stages import StageTimes, stage
 from .store import Store
 from .websub import ping_hub
+from .window import filters_key, source_window
 from .workers import fetched_in_turn
 from .write import files_stamp, write_if_changed
 
@@ -71,6 +74,7 @@ class _Run:
     now: datetime
     out: Path
     timings: StageTimes | None
+    full_text: Callable[[Source, Sequence[StoredEntry]], int]  # fetches missing articles
     stamps: dict[str, str | None] = field(default_factory=dict)  # feed files written
     not_modified: list[str] = field(default_factory=list)  # sources that answered 304
 
@@ -88,6 +92,7 @@ def run_once(
     gate: HostGate | None = None,
     robots: RobotsCache | None = None,
     timings: StageTimes | None = None,
+    config: Config | None = None,
 ) -> RunReport:
     """Process every source once and return what happened to each, in the given order.
 
@@ -101,24 +106,31 @@ def run_once(
     the store is written from one thread. At most ``2 * workers`` fetched pages wait at a
     time, so memory does not grow with the number of sources. ``on_report`` is called in
     the given order; ``timings``, when given, collects the time spent in each stage.
+    With ``config``, its collections that hold a source whose files were written are
+    written afterwards (:mod:`publisher.collections`).
     """
     now = now.replace(microsecond=0)
-    run = _Run(
-        site=site, store=store, now=now, timings=timings,
-        out=out_dir if out_dir is not None else site.output,
-    )  # fmt: skip
     todo = tuple(sources)
     gate = gate if gate is not None else HostGate()
     keep_robots = robots is None  # a cache of our own: remembered in the store
     if robots is None:
         robots = RobotsCache(session=session, gate=gate, max_age=ROBOTS_MAX_AGE)
+    shared_robots = robots
+
+    def full_text(source: Source, window: Sequence[StoredEntry]) -> int:
+        return fill(source, window, store=store, session=session, gate=gate, robots=shared_robots)
+
+    run = _Run(
+        site=site, store=store, now=now, timings=timings, full_text=full_text,
+        out=out_dir if out_dir is not None else site.output,
+    )  # fmt: skip
     with stage(timings, "store"):
         states = store.source_states(source.id for source in todo)
         if keep_robots:
             since = now - timedelta(seconds=ROBOTS_MAX_AGE)
             robots.load(store.robots_files(since=since), now=now)
     with stage(timings, "write"):  # before the workers start: no thread waits on a stat
-        files = {source.id: files_stamp(feed_paths(run.out, source)) for source in todo}
+        files = {source.id: _stamp(feed_paths(run.out, source), source) for source in todo}
 
     def fetch(source: Source) -> Page | Exception:
         state = states[source.id]
@@ -160,6 +172,10 @@ def run_once(
             store.record_run(now=now, not_modified=run.not_modified, published=run.stamps)
             if keep_robots:
                 store.save_robots_files(robots.to_keep(dated=now))
+    if config is not None and config.collections:
+        changed = (r.source_id for r in reports if r is not None and r.files_written)
+        with stage(timings, "render"):
+            write_collections(config, changed=changed, store=store, now=now, out_dir=run.out)
     return RunReport(sources=tuple(report for report in reports if report is not None))
 
 
@@ -239,12 +255,12 @@ def _finish(
         # (feed stamp unset), or the files were changed or removed since they were
         # written. Never from an empty store: a blind 304 must not empty a feed.
         written: tuple[str, ...] = ()
-        if state.entries_stored and (state.feed_digest is None or files != state.feed_digest):
+        filled = _full_text(source, run)  # articles that failed before are tried again
+        if state.entries_stored and (
+            filled or state.feed_digest is None or files != state.feed_digest
+        ):
             with stage(run.timings, "store"):
-                feed = run.store.feed_entries(
-                    source.id, limit=source.max_entries, max_age_days=source.max_age_days,
-                    now=run.now,
-                )  # fmt: skip
+                feed = source_window(run.store, source, now=run.now)
             written = _publish(source, feed, newest=state.newest, run=run)
         return SourceReport(
             source_id=source.id, ok=True, not_modified=True, files_written=written,
@@ -296,10 +312,14 @@ def _finish(
             source.id, plan, now=run.now, status=page.status, etag=page.etag,
             last_modified=page.last_modified, entries_seen=found,
         )  # fmt: skip
-    feed = feed_window(
-        prior.window, plan, limit=source.max_entries, max_age_days=source.max_age_days,
-        now=run.now,
-    )  # fmt: skip
+    if _full_text(source, run) or source.include or source.exclude:
+        with stage(run.timings, "store"):  # articles or filters: the feed as stored now
+            feed = source_window(run.store, source, now=run.now)
+    else:
+        feed = feed_window(
+            prior.window, plan, limit=source.max_entries, max_age_days=source.max_age_days,
+            now=run.now,
+        )  # fmt: skip
     newest = max((e.published for e in plan.new), default=state.newest)
     if state.newest is not None and newest is not None:
         newest = max(newest, state.newest)
@@ -331,5 +351,19 @@ def _publish(
             for path, data in zip(paths, (files.atom, files.rss), strict=True)
             if write_if_changed(path, data)
         )
-        run.stamps[source.id] = files_stamp(paths)
+        run.stamps[source.id] = _stamp(paths, source)
     return written
+
+
+def _stamp(paths: Iterable[Path], source: Source) -> str | None:
+    """The stamp of the feed files as written for the source's filters: files written
+    under other filters count as behind the store (rendered again, even on HTTP 304)."""
+    stamp = files_stamp(paths)
+    return None if stamp is None else stamp + filters_key(source)
+
+
+def _full_text(source: Source, run: _Run) -> int:
+    """Fetch the articles the feed's entries lack (``full_text: true``); how many."""
+    if not source.full_text:
+        return 0
+    return run.full_text(source, source_window(run.store, source, now=run.now))

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import html
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from .model import Site, Source, StoredEntry
+from .model import Origin, Site, Source, StoredEntry
 
 GENERATOR = "publisher"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -40,23 +40,53 @@ def feed_id(source: Source) -> str:
 
 
 def render_feeds(
-    source: Source, site: Site, entries: Sequence[StoredEntry], *, fallback_updated: datetime
+    source: Source,
+    site: Site,
+    entries: Sequence[StoredEntry],
+    *,
+    fallback_updated: datetime,
+    origins: Mapping[str, Origin] | None = None,
 ) -> FeedFiles:
     """Both feeds of ``source``. ``entries`` come newest first.
 
     ``fallback_updated`` dates a feed with no entries (all aged out), so that even then
-    the bytes do not depend on the clock.
+    the bytes do not depend on the clock. ``origins`` (a collection's feed) names the
+    source of each entry, by source id: Atom and RSS ``source``.
     """
     updated = max((entry.updated for entry in entries), default=fallback_updated)
     atom_url, rss_url = feed_urls(site, source)
     # One generator for both files: building the entries is half of feedgen's cost.
     # Only the self link differs; _links replaces the links exactly as they were set.
     hub = site.websub_hub
-    fg = _generator(source, entries, updated=updated, self_url=atom_url, hub=hub)
+    fg = _generator(source, entries, updated=updated, self_url=atom_url, hub=hub,
+                    origins=origins or {})  # fmt: skip
     atom = fg.atom_str(pretty=True)
+    if origins:
+        atom = _atom_sources(atom, entries, origins)
     _links(fg, source, self_url=rss_url, hub=hub)
     rss = fg.rss_str(pretty=True)
     return FeedFiles(atom=atom, rss=_with_hub(rss, hub) if hub else rss)
+
+
+def _atom_sources(
+    atom: bytes, entries: Sequence[StoredEntry], origins: Mapping[str, Origin]
+) -> bytes:
+    """feedgen's Atom ``source`` has a title and a link only: give it the id, the updated
+    date and the self link the format asks for (RFC 4287 4.2.11)."""
+    root = etree.fromstring(atom)
+    for element, entry in zip(root.iter(f"{{{ATOM_NS}}}entry"), entries, strict=True):
+        source = element.find(f"{{{ATOM_NS}}}source")
+        origin = origins.get(entry.source)
+        if source is None or origin is None:
+            continue
+        for child in list(source):
+            source.remove(child)
+        for name, text in (("id", origin.id), ("title", origin.title),
+                           ("updated", origin.updated.isoformat())):  # fmt: skip
+            etree.SubElement(source, f"{{{ATOM_NS}}}{name}").text = text
+        etree.SubElement(source, f"{{{ATOM_NS}}}link", href=origin.atom_url, rel="self")
+    etree.indent(root, space="  ")
+    return bytes(etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=True))
 
 
 def _links(fg: FeedGenerator, source: Source, *, self_url: str, hub: str | None) -> None:
@@ -86,6 +116,7 @@ def _generator(
     updated: datetime,
     self_url: str,
     hub: str | None,
+    origins: Mapping[str, Origin],
 ) -> FeedGenerator:
     fg = FeedGenerator()
     with_images = any(entry.image for entry in entries)
@@ -113,4 +144,9 @@ def _generator(
         if entry.image:
             # Mailchimp's item image merge tag and many readers read media:content.
             fe.media.content(url=entry.image, medium="image")
+        if entry.content:  # full_text: Atom content, RSS content:encoded
+            fe.content(entry.content, type="html")
+        origin = origins.get(entry.source)
+        if origin is not None:  # a collection names each entry's source
+            fe.source(url=origin.url, title=origin.title)
     return fg

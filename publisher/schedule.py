@@ -186,6 +186,7 @@ class Scheduler:
         with self._state:
             source = self._sources.get(source_id)
             site = self._site
+            config = self._config
             if source is None or self._stopping.is_set():
                 return
             self._running += 1
@@ -199,6 +200,7 @@ class Scheduler:
                 out_dir=site.output,
                 gate=self._gate,
                 robots=self._robots,
+                config=config,  # its collections follow the source's files
             ).sources[0]
             job = self._scheduler.get_job(source_id)
             after = _when(job.next_run_time if job else None)

@@ -80,6 +80,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
                 now=now,
                 on_report=on_report,
                 workers=args.workers,
+                config=config,  # its collections are written after the sources
             )
     if args.log_format == "json":
         print_json_report(report, quiet=args.quiet)

@@ -10,11 +10,13 @@ from typing import Any, TextIO
 
 from ..errors import ConfigError, PublisherError
 from ..fetch import make_session
-from ..model import Config, Entry
+from ..filters import verdict
+from ..model import Config, Entry, Source
 from ..pipeline import feed_paths, preview_source
 from ..service import BAD_STATES, Status, status
 from ..store import Store
 from ..triggers import Timing
+from ..window import source_window
 from .run import EXIT_FAILED, EXIT_OK
 
 
@@ -44,8 +46,11 @@ def cmd_preview(args: argparse.Namespace, config: Config) -> int:
         except PublisherError as exc:
             print(f"{source.id}: FAILED  {exc}", file=sys.stderr)
             return EXIT_FAILED
+    dropped = {e.id: verdict(e, include=source.include, exclude=source.exclude).reason
+               for e in entries}  # fmt: skip
     if args.json:
-        print(json.dumps([_entry_json(entry) for entry in entries], indent=2, ensure_ascii=False))
+        rows = [{**_entry_json(entry), "filtered": dropped[entry.id]} for entry in entries]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         tz = source.tz
         for entry in entries:
@@ -56,7 +61,11 @@ def cmd_preview(args: argparse.Namespace, config: Config) -> int:
             )
             kind = f"  [{entry.category}]" if entry.category else ""
             print(f"{when:<16}  {entry.title}{kind}\n{'':<16}  {entry.link}")
-        print(f"{len(entries)} entries on {source.url} ({source.timezone}); nothing was stored")
+            if dropped[entry.id]:
+                print(f"{'':<16}  FILTERED OUT by {dropped[entry.id]}")
+        filtered = sum(1 for reason in dropped.values() if reason)
+        print(f"{len(entries)} entries on {source.url} ({source.timezone}), {filtered} filtered "
+              "out; nothing was stored")  # fmt: skip
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
@@ -108,11 +117,10 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         states = store.source_states(source.id for source in config.sources)
         rows = []
         for source in config.sources:
-            feed = store.feed_entries(
-                source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
-            )
+            feed = source_window(store, source, now=now)  # after its filters
             standing = status(source, states[source.id], now)
-            rows.append(status_row(config, standing, in_feed=len(feed)))
+            row = status_row(config, standing, in_feed=len(feed))
+            rows.append({**row, **shape_status(store, source)})
     bad = any(row["state"] in BAD_STATES for row in rows)
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -121,13 +129,27 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
+def shape_status(store: Store, source: Source) -> dict[str, Any]:
+    """How many of the source's stored entries its filters leave out, and how many have
+    their article (``full_text``); failed: fetches that failed (retried or given up)."""
+    filtered = 0
+    if source.include or source.exclude:
+        filtered = sum(
+            1
+            for e in store.entries(source.id).values()
+            if not verdict(e, include=source.include, exclude=source.exclude).published
+        )
+    with_text, failed = store.full_text_counts(source.id)
+    return {"entries_filtered": filtered, "full_text": with_text, "full_text_failed": failed}
+
+
 def print_status(rows: list[dict[str, Any]], *, quiet: bool, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     if quiet:
         rows = [row for row in rows if row["state"] in BAD_STATES]
     width = max([len("SOURCE"), *(len(row["id"]) for row in rows)])
     print(
-        f"{'SOURCE':<{width}}  {'STATE':<8}  {'LAST SUCCESS':<20}  FAIL  FEED  "
+        f"{'SOURCE':<{width}}  {'STATE':<8}  {'LAST SUCCESS':<20}  FAIL  FEED  FILT  TEXT  "
         f"{'NEWEST ENTRY':<20}  {'NEXT DUE':<20}  LAST ERROR",
         file=out,
     )
@@ -136,6 +158,7 @@ def print_status(rows: list[dict[str, Any]], *, quiet: bool, out: TextIO | None 
         print(
             f"{row['id']:<{width}}  {row['state']:<8}  {_short(row['last_success']) or '-':<20}  "
             f"{row['failures']:>4}  {row['entries_in_feed'] or 0:>4}  "
+            f"{row.get('entries_filtered', 0):>4}  {row.get('full_text', 0):>4}  "
             f"{_short(row['newest_entry']) or '-':<20}  {next_due:<20}  {row['last_error'] or ''}",
             file=out,
         )

@@ -17,9 +17,10 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..model import Config, Source
-from .build import DEFAULT_KEYS, TOP_KEYS, build_site, build_source, source_options
+from .build import DEFAULT_KEYS, SLUG, TOP_KEYS, build_site, build_source, source_options
 from .check import Checker
 from .document import load
+from .shape import build_collections
 
 __all__ = ["load_config", "parse_config"]
 
@@ -68,4 +69,5 @@ def parse_config(text: str, *, path: Path) -> Config:
             )
         seen[source.id] = source.line or 0
         sources.append(source)
-    return Config(path=path, site=site, sources=tuple(sources))
+    collections = build_collections(top, sources, SLUG)
+    return Config(path=path, site=site, sources=tuple(sources), collections=collections)

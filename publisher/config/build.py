@@ -17,9 +17,10 @@ from ..model.config import yaml_keys
 from ..triggers import cron_trigger, parse_duration
 from .check import Checker
 from .document import Mapping as YamlMapping
+from .shape import shape_options
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-TOP_KEYS = ("site", "defaults", "sources")
+TOP_KEYS = ("site", "defaults", "sources", "collections")
 SITE_KEYS = yaml_keys(Site)
 SOURCE_KEYS = yaml_keys(Source)
 DEFAULT_KEYS = yaml_keys(Source, scope="defaults")
@@ -147,6 +148,7 @@ def source_options(check: Checker) -> dict[str, Any]:
         options["timeout"] = _timeout(check)
     if check.has("headers"):
         options["headers"] = _headers(check)
+    options.update(shape_options(check))  # include, exclude, full_text (config.shape)
     return options
 
 

@@ -4,15 +4,18 @@ model.config    what sources.yaml says: Config, Site, Source, Selectors, Timeout
 model.records   what flows down the pipeline: Page -> RawEntry -> Entry -> StoredEntry
 """
 
-from .config import Config, Selectors, Site, Source, Timeout
-from .records import Entry, Page, RawEntry, RobotsFile, SourceState, StoredEntry
+from .config import Collection, Config, Rule, Selectors, Site, Source, Timeout
+from .records import Entry, Origin, Page, RawEntry, RobotsFile, SourceState, StoredEntry
 
 __all__ = [
+    "Collection",
     "Config",
     "Entry",
+    "Origin",
     "Page",
     "RawEntry",
     "RobotsFile",
+    "Rule",
     "Selectors",
     "Site",
     "Source",

@@ -109,6 +109,30 @@ _TIMEOUT_SCHEMA = {
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    """One filter rule: a field of the entry and what it must match (publisher.filters)."""
+
+    field: str  # title, summary, category, link or any
+    patterns: tuple[str, ...]  # words (case-insensitive, whole words) or /regex/flags: any
+    where: str = ""  # how the rule is named in messages: "exclude[0]"
+
+
+_RULES_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": 1,
+        "additionalProperties": False,
+        "properties": {
+            key: {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+            for key in ("title", "summary", "category", "link", "any")
+        },
+    },
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Source:
     """One newsroom page and how to read it."""
 
@@ -176,6 +200,16 @@ class Source:
         doc="'browser': load the page in headless Chromium (publisher[browser])",
         schema={"enum": ["browser"]},
     )
+    # -- what is published (issue 17: publisher.filters, publisher.fulltext) --
+    include: tuple[Rule, ...] = opt(
+        (), "publish only entries matching one of these rules", schema=_RULES_SCHEMA
+    )
+    exclude: tuple[Rule, ...] = opt((), "never publish entries matching these rules",
+                                    schema=_RULES_SCHEMA)  # fmt: skip
+    full_text: bool = opt(False, "fetch each new entry's own page and publish its article")
+    max_full_text_per_run: int = opt(
+        10, "article pages fetched at most per run", schema={"type": "integer", "minimum": 1}
+    )
     line: int | None = opt(doc="where the source starts in sources.yaml", scope="internal")
 
     @property
@@ -200,10 +234,31 @@ class Site:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Collection:
+    """A feed of its own made of the entries of several sources (publisher.collections)."""
+
+    id: str = req("a slug naming the feed files; not the id of a source",
+                  schema={"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$"})  # fmt: skip
+    title: str = req("the feed's title (default: the id)")
+    sources: tuple[str, ...] = opt(
+        (), "the ids of its sources (default: every source)",
+        schema={"type": "array", "items": {"type": "string"}},
+    )  # fmt: skip
+    include: tuple[Rule, ...] = opt((), "only entries matching one of these rules",
+                                    schema=_RULES_SCHEMA)  # fmt: skip
+    exclude: tuple[Rule, ...] = opt((), "no entry matching these rules", schema=_RULES_SCHEMA)
+    max_entries: int = opt(50, "entries in the feed", schema={"type": "integer", "minimum": 1})
+    ttl: int = opt(60, "minutes readers may cache the feed",
+                   schema={"type": "integer", "minimum": 1})  # fmt: skip
+    line: int | None = opt(doc="where the collection starts in sources.yaml", scope="internal")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     path: Path
     site: Site
     sources: tuple[Source, ...]
+    collections: tuple[Collection, ...] = ()
 
     def source(self, source_id: str) -> Source:
         for source in self.sources:

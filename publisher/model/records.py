@@ -70,6 +70,18 @@ class StoredEntry:
     seq: int  # insertion order: breaks ties between equal dates, top of page wins
     image: str | None = None
     raw_key: str | None = None  # the raw entry it was last made from (None: stored before v6)
+    content: str | None = None  # the article's sanitised HTML (full_text), None: not fetched
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Origin:
+    """Where an entry of a collection comes from: named in its feed (Atom/RSS source)."""
+
+    title: str
+    url: str  # the source's own RSS feed (RSS source url)
+    atom_url: str  # its Atom feed (Atom source link rel=self)
+    id: str  # its Atom feed id
+    updated: datetime  # its feed's updated date
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -225,7 +225,11 @@ class Store:
                         summary = excluded.summary, category = excluded.category,
                         updated = excluded.updated, last_seen = excluded.last_seen,
                         fingerprint = excluded.fingerprint, image = excluded.image,
-                        raw_key = excluded.raw_key
+                        raw_key = excluded.raw_key,
+                        content = CASE WHEN entries.fingerprint = excluded.fingerprint
+                            THEN entries.content END,
+                        content_tries = CASE WHEN entries.fingerprint = excluded.fingerprint
+                            THEN entries.content_tries ELSE 0 END
                     """,
                     [row_of(entry) for entry in plan.writes],
                 )
@@ -303,6 +307,41 @@ class Store:
                 """,
                 (source_id, to_ts(now), status, error, kind, int(kind in LAYOUT_KINDS)),
             )
+
+    # -- full text (publisher.fulltext) ---------------------------------------------------
+
+    def save_full_text(self, source_id: str, results: Iterable[tuple[str, str | None]]) -> None:
+        """Store fetched articles, ``(entry id, html)``; ``None`` counts a failed try.
+
+        The feed files are behind the store afterwards, until :meth:`record_run`.
+        """
+        rows = list(results)
+        if not rows:
+            return
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE entries SET content = ?, content_tries = content_tries + 1 "
+                "WHERE source = ? AND id = ?",
+                [(content, source_id, entry_id) for entry_id, content in rows],
+            )
+            if any(content is not None for _, content in rows):
+                db.execute("UPDATE sources SET feed_digest = NULL WHERE id = ?", (source_id,))
+
+    def full_text_tries(self, source_id: str, ids: Iterable[str]) -> dict[str, int]:
+        """How many fetches of these entries' articles failed so far, by id."""
+        query = "SELECT id, content_tries FROM entries WHERE source = ? AND id IN ({marks})"
+        with self._lock:
+            return {row[0]: row[1] for row in self._rows_in(query, ids, before=(source_id,))}
+
+    def full_text_counts(self, source_id: str) -> tuple[int, int]:
+        """``(entries with their article, entries whose fetch failed and gave up or waits)``."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(content), COUNT(*) FILTER (WHERE content IS NULL AND "
+                "content_tries > 0) FROM entries WHERE source = ?",
+                (source_id,),
+            ).fetchone()
+        return int(row[0]), int(row[1])
 
     # -- robots.txt ----------------------------------------------------------------------
 

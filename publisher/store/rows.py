@@ -74,4 +74,5 @@ def entry_of(row: sqlite3.Row) -> StoredEntry:
         seq=row["seq"],
         image=row["image"],
         raw_key=row["raw_key"],
+        content=row["content"],
     )

@@ -78,6 +78,14 @@ _V6 = """
         CREATE INDEX entries_by_raw_key ON entries (source, raw_key);
 """
 
+# The article of each entry (full_text: publisher.fulltext): its sanitised HTML, and how
+# many fetches of it failed (retried up to fulltext.MAX_TRIES). Both are cleared when the
+# entry's content changes (commit_success), so a changed entry is fetched again.
+_V7 = """
+        ALTER TABLE entries ADD COLUMN content TEXT;
+        ALTER TABLE entries ADD COLUMN content_tries INTEGER NOT NULL DEFAULT 0;
+"""
+
 # Each migration is the SQL that takes the schema from version i to i + 1.
 # Append, never edit: stores in the field are at every one of these versions.
 MIGRATIONS: tuple[str, ...] = (
@@ -87,6 +95,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V4,
     _V5,
     _V6,
+    _V7,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
