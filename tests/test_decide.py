@@ -27,7 +27,7 @@ from publisher.model import Entry, StoredEntry
 from publisher.pipeline import SourceReport, run_once
 from publisher.store import Store
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+from .support import NOW
 
 
 def entry(n: int, *, version: int = 0, dated: bool = True) -> Entry:

@@ -35,11 +35,11 @@ from publisher.render import render_feeds
 from publisher.stages import StageTimes
 from publisher.store import Store
 
-from .static_server import StaticServer
+from .support import NOW
+from .support.server import Files, LocalServer, serving
 
 pytestmark = pytest.mark.slow
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SOURCES = 30
 ENTRIES = 40
 SELECT = """\
@@ -314,7 +314,7 @@ def test_killed_at_random_moments(tmp_path: Path, project: tuple[Path, Config]) 
 def test_a_kill_after_the_commit_is_repaired_when_the_page_answers_304(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()
-    with StaticServer({"/page.html": site / "page.html"}) as server:
+    with serving(LocalServer(routes={"/page.html": Files(site / "page.html")})) as server:
         config_path = write_project(tmp_path, http_base=server.base)
         config = load_config(config_path)
         (site / "page.html").write_text(page(0, 0), encoding="utf-8")
@@ -323,13 +323,13 @@ def test_a_kill_after_the_commit_is_repaired_when_the_page_answers_304(tmp_path:
         (site / "page.html").write_text(page(0, 1), encoding="utf-8")
         assert run_driver(tmp_path, config_path, "after-commit", 1) == -signal.SIGKILL
         assert feed_files(tmp_path) == old  # the store moved on, the files did not
-        server.take_hits()
+        server.take_seen(robots=False)
 
         with Store(config.site.state) as store, make_session() as session:
             report = run_once(
                 config.sources, site=config.site, session=session, store=store, now=NOW
             ).sources[0]
-        assert [hit.status for hit in server.take_hits()] == [304]
+        assert [hit.status for hit in server.take_seen(robots=False)] == [304]
         assert report.ok
         assert report.not_modified
         assert len(report.files_written) == 2
@@ -353,7 +353,7 @@ def test_a_kill_after_the_commit_is_repaired_when_the_page_answers_304(tmp_path:
 def test_an_older_feed_file_is_repaired_on_304(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()
-    with StaticServer({"/page.html": site / "page.html"}) as server:
+    with serving(LocalServer(routes={"/page.html": Files(site / "page.html")})) as server:
         config_path = write_project(tmp_path, http_base=server.base)
         config = load_config(config_path)
         (site / "page.html").write_text(page(0, 0), encoding="utf-8")
@@ -364,9 +364,9 @@ def test_an_older_feed_file_is_repaired_on_304(tmp_path: Path) -> None:
         fresh = feed_files(tmp_path)
         # an older file put back (a backup restored, a half-finished deploy)
         (tmp_path / "feeds" / "http-newsroom.atom").write_bytes(stale["http-newsroom.atom"])
-        server.take_hits()
+        server.take_seen(robots=False)
         assert publisher_run(config_path).returncode == 0
-        assert [hit.status for hit in server.take_hits()] == [304]
+        assert [hit.status for hit in server.take_seen(robots=False)] == [304]
         assert feed_files(tmp_path) == fresh
         # and a missing one
         (tmp_path / "feeds" / "http-newsroom.rss").unlink()
@@ -378,7 +378,7 @@ def test_an_older_feed_file_is_repaired_on_304(tmp_path: Path) -> None:
 def test_a_blind_304_never_empties_a_feed(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()
-    with StaticServer({"/page.html": site / "page.html"}) as server:
+    with serving(LocalServer(routes={"/page.html": Files(site / "page.html")})) as server:
         config_path = write_project(tmp_path, http_base=server.base)
         (site / "page.html").write_text(page(0, 0), encoding="utf-8")
         assert publisher_run(config_path).returncode == 0
@@ -387,5 +387,5 @@ def test_a_blind_304_never_empties_a_feed(tmp_path: Path) -> None:
             (tmp_path / "state" / name).unlink(missing_ok=True)
         server.blind_304 = True
         assert publisher_run(config_path).returncode == 0
-        assert [hit.status for hit in server.take_hits()][-1] == 304
+        assert [hit.status for hit in server.take_seen(robots=False)][-1] == 304
         assert feed_files(tmp_path) == before

@@ -47,11 +47,11 @@ from publisher.fetch import make_session
 from publisher.pipeline import RunReport, run_once
 from publisher.store import Store
 
-from .static_server import StaticServer
+from .support import NOW
+from .support.server import Files, LocalServer, Route, serving
 
 pytestmark = pytest.mark.slow
 
-NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 LAYOUT_MESSAGE = "no entries found: the page layout may have changed"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -208,7 +208,7 @@ def rounds() -> list[Round]:
 @dataclass
 class World:
     root: Path
-    server: StaticServer
+    server: LocalServer
     config: Config
     page: Path
     feeds: Path
@@ -257,8 +257,8 @@ def world(tmp_path: Path) -> Iterator[World]:
     page = site / "newsroom.html"
     feeds = tmp_path / "public" / "feeds"
     feeds.mkdir(parents=True)
-    routes = {"/newsroom/": page, "/feeds/": feeds}
-    with StaticServer(routes) as server:
+    routes: dict[str, Route] = {"/newsroom/": Files(page), "/feeds/": Files(feeds)}
+    with serving(LocalServer(routes=routes)) as server:
         config = load_config(write_config(tmp_path, server.base))
         yield World(
             root=tmp_path,
@@ -457,11 +457,11 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
             before = _snapshot(world.feeds)
             if rnd.page is not None:
                 world.page.write_text(rnd.page, encoding="utf-8")
-            world.server.take_hits()
+            world.server.take_seen(robots=False)
 
             # -- publisher ------------------------------------------------------------------
             report = run_publisher(world, now).sources[0]
-            hits = world.server.take_hits()
+            hits = world.server.take_seen(robots=False)
             page_statuses = [hit.status for hit in hits if hit.path == "/newsroom/"]
             where = f"round {rnd.number}"
             if rnd.fails:
@@ -564,7 +564,9 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
             # -- unchanged rounds: the clients were told 304 ----------------------------------
             if rnd.unchanged:
                 feed_hits = [
-                    hit for hit in world.server.take_hits() if hit.path.startswith("/feeds/")
+                    hit
+                    for hit in world.server.take_seen(robots=False)
+                    if hit.path.startswith("/feeds/")
                 ]
                 assert len(feed_hits) == 4, feed_hits  # reader and rss2email, two feeds each
                 assert {hit.status for hit in feed_hits} == {304}, (where, feed_hits)

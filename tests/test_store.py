@@ -15,7 +15,7 @@ import sqlite3
 import textwrap
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ from publisher.model import StoredEntry
 from publisher.pipeline import run_once
 from publisher.store import MIGRATIONS, SCHEMA_VERSION, Store, sql_statements
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+from .support import NOW
 
 
 def stored(n: int, *, published: datetime | None = None, seq: int | None = None) -> StoredEntry:
