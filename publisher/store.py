@@ -195,10 +195,6 @@ class Store:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number + 1}")
 
-    @property
-    def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
-
     # -- entries --------------------------------------------------------------------------
 
     def entries(self, source_id: str, ids: Iterable[str] | None = None) -> dict[str, StoredEntry]:
