@@ -113,6 +113,9 @@ class Scheduler:
     def next_runs(self) -> dict[str, datetime | None]:
         return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
 
+    def triggers(self) -> dict[str, Any]:
+        return {job.id: job.trigger for job in self._scheduler.get_jobs()}
+
     def start(self) -> None:
         self._scheduler.start()
         log.info(
