@@ -36,20 +36,15 @@ from publisher.stages import StageTimes
 from publisher.store import Store
 
 from .support import NOW
+from .support.config import SELECT as CONFIG_SELECT
+from .support.config import write_config
 from .support.server import Files, LocalServer, serving
 
 pytestmark = pytest.mark.slow
 
 SOURCES = 30
 ENTRIES = 40
-SELECT = """\
-    select:
-      item: "article"
-      title: "h3 a::text"
-      link: "h3 a::attr(href)"
-      date: "time::attr(datetime)"
-      summary: "p.summary"
-"""
+SELECT = {**CONFIG_SELECT, "item": "article"}
 
 # Runs the real CLI in a child process, killing itself with SIGKILL at an exact point:
 #   after-commit N   right after the N-th store commit (store new, files old)
@@ -126,33 +121,17 @@ def page(source: int, version: int) -> str:
 def write_project(root: Path, *, http_base: str | None = None) -> Path:
     """``SOURCES`` file sources (or one HTTP source at ``http_base``) and their config."""
     (root / "pages").mkdir(exist_ok=True)
-    lines = [
-        "site:",
-        "  base_url: https://feeds.example.org/",
-        "  output: feeds",
-        "  state: state/state.db",
-        "sources:",
-    ]
     if http_base:
-        lines += [
-            "  - id: http-newsroom",
-            f"    url: {http_base}/page.html",
-            "    home: https://example.org/newsroom/",
-            "    retries: 0",
-            "    min_delay: 0",
-        ]
-        lines += SELECT.splitlines()
+        sources = [{"id": "http-newsroom", "url": f"{http_base}/page.html",
+                    "home": "https://example.org/newsroom/", "retries": 0, "min_delay": 0,
+                    "select": SELECT}]  # fmt: skip
     else:
-        for number in range(SOURCES):
-            lines += [
-                f"  - id: source-{number:02d}",
-                f"    url: pages/s{number}.html",
-                f"    home: https://example.org/s{number}/",
-            ]
-            lines += SELECT.splitlines()
-    config = root / "sources.yaml"
-    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return config
+        sources = [
+            {"id": f"source-{n:02d}", "url": f"pages/s{n}.html",
+             "home": f"https://example.org/s{n}/", "select": SELECT}
+            for n in range(SOURCES)
+        ]  # fmt: skip
+    return write_config(root, sources, site={"output": "feeds", "state": "state/state.db"})
 
 
 def write_pages(root: Path, version: int) -> None:

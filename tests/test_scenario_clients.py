@@ -48,6 +48,7 @@ from publisher.pipeline import RunReport, run_once
 from publisher.store import Store
 
 from .support import NOW
+from .support.config import SELECT, write_config
 from .support.server import Files, LocalServer, Route, serving
 
 pytestmark = pytest.mark.slow
@@ -217,37 +218,15 @@ class World:
     store_path: Path
 
 
-def write_config(root: Path, base: str) -> Path:
-    config = root / "sources.yaml"
-    config.write_text(
-        textwrap.dedent(
-            f"""\
-            site:
-              base_url: {base}/feeds/
-              output: public/feeds
-              state: state/state.db
-            sources:
-              - id: newsroom
-                title: "Scenario Newsroom"
-                url: {base}/newsroom/
-                home: {base}/newsroom/
-                timezone: Europe/Lisbon
-                author: Scenario Rights Watch
-                max_entries: 8
-                retries: 0
-                min_delay: 0
-                select:
-                  item: "article.news-item"
-                  title: "h3 a::text"
-                  link: "h3 a::attr(href)"
-                  date: "time::attr(datetime)"
-                  summary: "p.summary"
-                  category: ".type::text"
-            """
-        ),
-        encoding="utf-8",
-    )
-    return config
+def scenario_config(root: Path, base: str) -> Path:
+    newsroom = {
+        "id": "newsroom", "title": "Scenario Newsroom", "url": f"{base}/newsroom/",
+        "home": f"{base}/newsroom/", "timezone": "Europe/Lisbon",
+        "author": "Scenario Rights Watch", "max_entries": 8, "retries": 0, "min_delay": 0,
+        "select": {**SELECT, "category": ".type::text"},
+    }  # fmt: skip
+    site = {"base_url": f"{base}/feeds/", "output": "public/feeds", "state": "state/state.db"}
+    return write_config(root, [newsroom], site=site)
 
 
 @pytest.fixture
@@ -259,7 +238,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     feeds.mkdir(parents=True)
     routes: dict[str, Route] = {"/newsroom/": Files(page), "/feeds/": Files(feeds)}
     with serving(LocalServer(routes=routes)) as server:
-        config = load_config(write_config(tmp_path, server.base))
+        config = load_config(scenario_config(tmp_path, server.base))
         yield World(
             root=tmp_path,
             server=server,
