@@ -102,10 +102,6 @@ class Store:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number + 1}")
 
-    @property
-    def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
-
     # -- entries --------------------------------------------------------------------------
 
     def entries(self, source_id: str, ids: Iterable[str] | None = None) -> dict[str, StoredEntry]:
@@ -168,9 +164,6 @@ class Store:
             return tuple(entry_of(row) for row in self._db.execute(query, params))
 
     # -- sources --------------------------------------------------------------------------
-
-    def source_state(self, source_id: str) -> SourceState:
-        return self.source_states((source_id,))[source_id]
 
     def source_states(self, source_ids: Iterable[str]) -> dict[str, SourceState]:
         """What the store knows about each of these sources, by id, in a few queries."""
