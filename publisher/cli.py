@@ -395,6 +395,7 @@ def source_status(
     or disabled. ``next_due`` is when ``publisher run --due`` or the scheduler's interval
     next wants it (null: due now)."""
     source = config.source(state.id)
+    outputs = config.site.outputs
     timing = Timing.of(source)
     due = due_at(timing, last_success=state.last_success, last_attempt=state.last_attempt)
     if not enabled:
@@ -422,8 +423,10 @@ def source_status(
         "schedule": timing.describe(),
         "next_due": _iso(due) if enabled else None,
         "due_now": enabled and (due is None or (now is not None and due <= now)),
-        "feeds": [str(path) for path in feed_paths(config.site.output, source)],
-        "feeds_present": all(path.exists() for path in feed_paths(config.site.output, source)),
+        "feeds": [str(path) for path in feed_paths(config.site.output, source, outputs)],
+        "feeds_present": all(
+            path.exists() for path in feed_paths(config.site.output, source, outputs)
+        ),
     }
 
 

@@ -7,7 +7,7 @@
                         (a raw entry seen before as it is now: the stored Entry, by raw key)
     | plan_merge        (new / changed / guard)     decide.plan_merge, decide.layout_problem
     | store.merge       (SQLite: first seen, history, updates)   store.Store.commit_success
-    | render_feeds      (entries -> Atom/RSS bytes; pure)        render.render_feeds
+    | render            (entries -> site.outputs' bytes; pure)   render.render
     | write_feed        (atomic replace, only when bytes changed) write.write_if_changed
 
 The edges are passed in: ``session`` (network), ``store`` and ``out_dir`` (disk) and
@@ -37,7 +37,7 @@ from .fetch import fetch_page
 from .hosts import HostGate, host_key
 from .model import Config, Entry, Page, Site, Source
 from .normalise import normalise_entries, raw_keys
-from .render import feed_urls, render_feeds
+from .render import output_paths, output_urls, render, source_feed
 from .retrieve import Validators
 from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .stages import StageTimes, stage
@@ -152,7 +152,7 @@ def run_once(
             since = now - timedelta(seconds=ROBOTS_MAX_AGE)
             robots.load(store.robots_files(since=since), now=now)
     with stage(timings, "write"):  # before the workers start: no thread waits on a stat
-        stamps = {source.id: files_stamp(feed_paths(out, source)) for source in todo}
+        stamps = {source.id: files_stamp(feed_paths(out, source, site.outputs)) for source in todo}
 
     def fetch(source: Source) -> Page | Exception:
         return _fetch(
@@ -253,7 +253,7 @@ def _announce(
     if not (site.websub_hub and report.files_written):
         return report
     written = {Path(name).name for name in report.files_written}
-    topics = [url for url in feed_urls(site, source) if url.rsplit("/", 1)[-1] in written]
+    topics = [url for url in output_urls(site, source) if url.rsplit("/", 1)[-1] in written]
     warning = ping_hub(session, site.websub_hub, topics)
     if warning is None:
         return report
@@ -322,7 +322,7 @@ def process_source(
 ) -> SourceReport:
     """Fetch, extract, normalise, store, render and write one source; never raises."""
     state = store.source_state(source.id)
-    files = files_stamp(feed_paths(out_dir, source))
+    files = files_stamp(feed_paths(out_dir, source, site.outputs))
     fetched = _fetch(
         source, state, files=files, session=session, gate=gate, robots=robots,
         timings=timings,
@@ -369,8 +369,9 @@ def _kind(exc: PublisherError) -> str:
     return "internal"
 
 
-def feed_paths(out_dir: Path, source: Source) -> tuple[Path, Path]:
-    return out_dir / f"{source.id}.atom", out_dir / f"{source.id}.rss"
+def feed_paths(out_dir: Path, source: Source, outputs: Sequence[str]) -> tuple[Path, ...]:
+    """The source's feed files, one per output kind in ``outputs`` (site.outputs)."""
+    return output_paths(out_dir, source.id, outputs)
 
 
 def _fetch(
@@ -496,7 +497,7 @@ def _publish(
     timings: StageTimes | None = None,
 ) -> tuple[str, ...]:
     """Render the feeds from what the store holds now; write the files whose bytes differ."""
-    paths = feed_paths(out_dir, source)
+    paths = feed_paths(out_dir, source, site.outputs)
     with stage(timings, "store"):
         feed = store.feed_entries(
             source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
@@ -504,11 +505,11 @@ def _publish(
         # Dates a feed whose entries all aged out: from the store, never from the clock.
         fallback = store.source_state(source.id).newest or now
     with stage(timings, "render"):
-        files = render_feeds(source, site, feed, fallback_updated=fallback)
+        files = render(source_feed(source, site, feed, fallback_updated=fallback), site.outputs)
     with stage(timings, "write"):
         written = tuple(
             str(path)
-            for path, data in zip(paths, (files.atom, files.rss), strict=True)
+            for path, data in zip(paths, files.values(), strict=True)
             if write_if_changed(path, data)
         )
     with stage(timings, "store"):

@@ -87,6 +87,11 @@ _V6 = """
         CREATE INDEX entries_by_raw_key ON entries (source, raw_key);
 """
 
+# The entry's own author (select.author), shown as Atom <author> and RSS dc:creator.
+_V7 = """
+        ALTER TABLE entries ADD COLUMN author TEXT;
+"""
+
 # Each migration is the SQL that takes the schema from version i to i + 1.
 # Append, never edit: stores in the field are at every one of these versions.
 MIGRATIONS: tuple[str, ...] = (
@@ -96,6 +101,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V4,
     _V5,
     _V6,
+    _V7,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -250,6 +256,18 @@ class Store:
         with self._lock:
             return tuple(_entry(row) for row in self._db.execute(query, params))
 
+    def entries_first_seen(
+        self, source_id: str, *, since: datetime, before: datetime
+    ) -> tuple[StoredEntry, ...]:
+        """The entries first seen in ``[since, before)``, oldest first (for digests)."""
+        query = (
+            "SELECT * FROM entries WHERE source = ? AND first_seen >= ? AND first_seen < ? "
+            "ORDER BY first_seen, seq"
+        )
+        with self._lock:
+            rows = self._db.execute(query, (source_id, _ts(since), _ts(before)))
+            return tuple(_entry(row) for row in rows)
+
     # -- sources --------------------------------------------------------------------------
 
     def source_state(self, source_id: str) -> SourceState:
@@ -301,14 +319,14 @@ class Store:
                     """
                     INSERT INTO entries (source, id, title, link, summary, category,
                         published, updated, first_seen, last_seen, fingerprint, seq, image,
-                        raw_key)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        raw_key, author)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (source, id) DO UPDATE SET
                         title = excluded.title, link = excluded.link,
                         summary = excluded.summary, category = excluded.category,
                         updated = excluded.updated, last_seen = excluded.last_seen,
                         fingerprint = excluded.fingerprint, image = excluded.image,
-                        raw_key = excluded.raw_key
+                        raw_key = excluded.raw_key, author = excluded.author
                     """,
                     [_row(entry) for entry in plan.writes],
                 )
@@ -483,7 +501,7 @@ def _row(entry: StoredEntry) -> tuple[object, ...]:
     return (
         entry.source, entry.id, entry.title, entry.link, entry.summary, entry.category,
         _ts(entry.published), _ts(entry.updated), _ts(entry.first_seen), _ts(entry.last_seen),
-        entry.fingerprint, entry.seq, entry.image, entry.raw_key,
+        entry.fingerprint, entry.seq, entry.image, entry.raw_key, entry.author,
     )  # fmt: skip
 
 
@@ -503,4 +521,5 @@ def _entry(row: sqlite3.Row) -> StoredEntry:
         seq=row["seq"],
         image=row["image"],
         raw_key=row["raw_key"],
+        author=row["author"],
     )

@@ -83,6 +83,7 @@ class Selectors:
     summary: str | None = opt(doc="the summary inside an item (markup kept, sanitised)")
     category: str | None = opt(doc="the entry's type (Report, Press Release, ...)")
     image: str | None = opt(doc="the entry's picture (an img or its src)")
+    author: str | None = opt(doc="the entry's author (its text)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,6 +165,10 @@ class Source:
         doc="random delay (a duration or seconds; default automatic)",
         schema={"oneOf": [_DURATION, {"type": "integer", "minimum": 0}]},
     )
+    digest: str | None = opt(
+        doc="also a digest feed <id>-daily or <id>-weekly: daily or weekly",
+        schema={"enum": ["daily", "weekly"]},
+    )
     line: int | None = opt(doc="where the source starts in sources.yaml", scope="internal")
 
     @property
@@ -185,6 +190,16 @@ class Site:
     contact: str | None = opt(doc="an address or URL sent in the User-Agent")
     workers: int = opt(8, "pages fetched at once", schema={"type": "integer", "minimum": 1})
     websub_hub: str | None = opt(doc="a WebSub hub announced in the feeds, pinged on change")
+    # outputs (issue 15): which files each source gets, and digests for every source
+    outputs: tuple[str, ...] = opt(
+        ("atom", "rss", "json"),
+        "the files written per source (see publisher.render.OUTPUTS)",
+        schema={"type": "array", "items": {"enum": ["atom", "rss", "json"]}, "minItems": 1},
+    )
+    digest: str | None = opt(
+        doc="a digest feed for every source: daily or weekly (a source's own digest wins)",
+        schema={"enum": ["daily", "weekly"]},
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,6 +31,7 @@ class RawEntry:
     summary_is_html: bool = False
     category: str | None = None
     image: str | None = None
+    author: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +47,7 @@ class Entry:
     fingerprint: str
     image: str | None = None  # absolute URL of the entry's picture
     raw_key: str | None = None  # what it was made from (normalise.raw_key), to reuse it
+    author: str | None = None  # the entry's own author (select.author)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,6 +68,7 @@ class StoredEntry:
     seq: int  # insertion order: breaks ties between equal dates, top of page wins
     image: str | None = None
     raw_key: str | None = None  # the raw entry it was last made from (None: stored before v6)
+    author: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
