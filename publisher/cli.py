@@ -40,6 +40,7 @@ from .pipeline import (
     run_once,
     select_sources,
 )
+from .site import write_site
 from .store import SourceState, Store
 from .triggers import Timing, due_at, is_due
 from .write import remove_temp_files
@@ -201,6 +202,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         if args.due:
             sources = due_sources(sources, store, now)
             if not sources:
+                _write_site(config, store, now)  # a digest's day may have closed
                 if args.log_format == "json":
                     print_json_report(RunReport(), quiet=args.quiet)
                 elif not args.quiet:
@@ -216,11 +218,19 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
                 on_report=on_report,
                 workers=args.workers,
             )
+            _write_site(config, store, now)
     if args.log_format == "json":
         print_json_report(report, quiet=args.quiet)
     else:
         print_run_report(report, quiet=args.quiet)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _write_site(config: Config, store: Store, now: datetime) -> None:
+    """index.html, feeds.opml, the feed pages and digests, of every enabled source."""
+    enabled = (source for source in config.sources if source.enabled)
+    for path in write_site(enabled, site=config.site, store=store, now=now):
+        log.info("wrote %s", path)
 
 
 def due_sources(sources: tuple[Source, ...], store: Store, now: datetime) -> tuple[Source, ...]:

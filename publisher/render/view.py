@@ -57,6 +57,7 @@ class Feed:
     ttl: int
     items: tuple[Item, ...]
     hub: str | None = None
+    timezone: str = "UTC"  # the source's: the pages print dates in it
 
     def url(self, extension: str) -> str:
         return f"{self.base_url}{self.stem}.{extension}"
@@ -112,4 +113,5 @@ def source_feed(
         ttl=source.ttl,
         items=items,
         hub=site.websub_hub,
+        timezone=source.timezone,
     )
