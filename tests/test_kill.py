@@ -32,11 +32,11 @@ from publisher.config import load_config
 from publisher.fetch import make_session
 from publisher.model import Config
 from publisher.pipeline import feed_paths, run_once
-from publisher.render import render_feeds
 from publisher.stages import StageTimes
 from publisher.store import Store
 
 from .static_server import StaticServer
+from .test_render import render_feeds
 
 pytestmark = pytest.mark.slow
 
@@ -189,7 +189,7 @@ def assert_files_match_store(config: Config) -> None:
             newest = store.source_state(source.id).newest
             assert newest is not None
             files = render_feeds(source, config.site, entries, fallback_updated=newest)
-            atom, rss = feed_paths(config.site.output, source)
+            atom, rss, _ = feed_paths(config.site.output, source, config.site.outputs)
             assert atom.read_bytes() == files.atom, source.id
             assert rss.read_bytes() == files.rss, source.id
 

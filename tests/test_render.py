@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -11,7 +12,7 @@ import feedparser
 import pytest
 
 from publisher.model import Site, Source, StoredEntry
-from publisher.render import render_feeds
+from publisher.render import render, source_feed
 
 from .conftest import DATA, NOW
 
@@ -48,6 +49,21 @@ def _entry(n: int, **kw) -> StoredEntry:
 
 
 ENTRIES = tuple(_entry(n) for n in (3, 2, 1))  # newest first, as the store returns them
+
+
+@dataclass(frozen=True)
+class Files:
+    atom: bytes
+    rss: bytes
+    json: bytes
+
+
+def render_feeds(
+    source: Source, site: Site, entries: tuple[StoredEntry, ...], *, fallback_updated: datetime
+) -> Files:
+    """Every output kind of ``source``, as the pipeline renders them."""
+    feed = source_feed(source, site, entries, fallback_updated=fallback_updated)
+    return Files(**render(feed, ("atom", "rss", "json")))
 
 
 def test_render_matches_golden_files(request: pytest.FixtureRequest) -> None:
@@ -97,7 +113,8 @@ def test_atom_meets_consumer_needs() -> None:
     atom = render_feeds(SOURCE, SITE, ENTRIES, fallback_updated=NOW).atom
     feed = ET.fromstring(atom)
     assert feed.findtext(f"{ATOM}id", "").startswith("urn:uuid:")
-    assert feed.findtext(f"{ATOM}updated") == "2026-01-04T00:00:00+00:00"
+    # the newest entry's updated, with its seq as microseconds (render.view)
+    assert feed.findtext(f"{ATOM}updated") == "2026-01-04T00:00:00.000003+00:00"
     assert feed.findtext(f"{ATOM}author/{ATOM}name") == "Example & Co"
     links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
     assert links == {

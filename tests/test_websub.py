@@ -14,11 +14,10 @@ from publisher.cli import main
 from publisher.config import parse_config
 from publisher.errors import ConfigError
 from publisher.model import Site
-from publisher.render import render_feeds
 
 from .conftest import NOW
 from .localserver import LocalServer, Reply
-from .test_render import ENTRIES, SOURCE
+from .test_render import ENTRIES, SOURCE, render_feeds
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HUB = "https://hub.example.net/"
@@ -84,6 +83,7 @@ def test_a_run_that_wrote_feeds_notifies_the_hub_once(
         ("hub.mode", "publish"),
         ("hub.url", "https://feeds.example.org/news.atom"),
         ("hub.url", "https://feeds.example.org/news.rss"),
+        ("hub.url", "https://feeds.example.org/news.json"),
     ]
     assert main(["run", "-q", "-c", str(config)]) == 0  # nothing changed: no ping
     assert len([seen for seen in hub.seen if seen.method == "POST"]) == 1
