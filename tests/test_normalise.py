@@ -176,7 +176,7 @@ def test_entries_without_a_link_get_distinct_text_fragment_links_and_the_same_id
     assert first.link != second.link
     for entry in result.entries:  # the id and the fingerprint do not read the fragment
         assert entry.id == entry_id(
-            source_id=SOURCE.id, link=None, title=entry.title, date_key=None
+            source_id=SOURCE.id, link=None, title=entry.title, date_key="2020-01-01"
         )
         assert canonical_link(entry.link) == canonical_link(SOURCE.home)
 
