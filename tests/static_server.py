@@ -20,6 +20,8 @@ from typing import ClassVar
 CONTENT_TYPES = {
     ".atom": "application/atom+xml",
     ".rss": "application/rss+xml",
+    ".json": "application/feed+json; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
 }

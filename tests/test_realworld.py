@@ -18,7 +18,12 @@ from publisher.decode import decode
 from publisher.extract import extract_entries, link_base
 from publisher.model import Page, Selectors, Source
 from publisher.normalise import (
-    canonical_link, clean_link, clean_text, entry_id, normalise_entry, text_link,
+    canonical_link,
+    clean_link,
+    clean_text,
+    entry_id,
+    normalise_entry,
+    text_link,
 )  # fmt: skip
 
 from .conftest import NOW, REALWORLD
