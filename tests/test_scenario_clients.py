@@ -48,6 +48,7 @@ from publisher.model import Config
 from publisher.pipeline import RunReport, run_once
 from publisher.store import Store
 
+from .feedcheck import assert_valid, feed_files
 from .static_server import StaticServer
 
 pytestmark = pytest.mark.slow
@@ -479,11 +480,12 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
             if rnd.unchanged:
                 assert after == before, f"{where}: a file was rewritten"
             else:
-                assert set(after) == {"newsroom.atom", "newsroom.rss"}
+                assert set(after) == {"newsroom.atom", "newsroom.rss", "newsroom.json"}
                 assert all(after[name][0] != before.get(name, (b"", 0))[0] for name in after)
 
             # -- the files themselves -------------------------------------------------------
             atom, rss = after["newsroom.atom"][0], after["newsroom.rss"][0]
+            assert_valid(feed_files(world.feeds))  # W3C validator: no error, no warning
             for data in (atom, rss):
                 parsed = feedparser.parse(data)
                 assert parsed.bozo == 0, (where, parsed.get("bozo_exception"))
