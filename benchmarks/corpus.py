@@ -351,6 +351,7 @@ def write_config(
         f"  output: {output}",
         f"  state: {state}",
         "  contact: https://github.com/example/publisher",
+        "  outputs: [atom, rss]   # what the floor renders: the figures stay comparable",
         "defaults:",
         "  max_entries: 50",
         f"  min_delay: {min_delay}   # the benchmark sets the per-host delay",

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .model import Collection, Config, Origin, Site, Source, StoredEntry
-from .render import feed_id, feed_urls, render_feeds
+from .render import feed_id, output_paths, render, source_feed
 from .store import Store
 from .window import collection_window, members
 from .write import write_if_changed
@@ -39,8 +39,9 @@ def as_source(collection: Collection, site: Site) -> Source:
     )
 
 
-def collection_paths(out_dir: Path, collection: Collection) -> tuple[Path, Path]:
-    return out_dir / f"{collection.id}.atom", out_dir / f"{collection.id}.rss"
+def collection_paths(out_dir: Path, collection: Collection, site: Site) -> tuple[Path, ...]:
+    """The collection's files, one per output kind of the site."""
+    return output_paths(out_dir, collection.id, site.outputs)
 
 
 def origins(
@@ -53,7 +54,7 @@ def origins(
         newest[entry.source] = max(entry.updated, newest.get(entry.source, entry.updated))
     found = {}
     for source in sources:
-        atom_url, rss_url = feed_urls(site, source)
+        atom_url, rss_url = f"{site.base_url}{source.id}.atom", f"{site.base_url}{source.id}.rss"
         found[source.id] = Origin(
             title=source.title, url=rss_url, atom_url=atom_url, id=feed_id(source),
             updated=newest.get(source.id, fallback),
@@ -75,7 +76,7 @@ def write_collections(
     written: list[str] = []
     for collection in config.collections:
         sources = members(collection, config.sources)
-        paths = collection_paths(out_dir, collection)
+        paths = collection_paths(out_dir, collection, config.site)
         missing = not all(path.exists() for path in paths)
         if not missing and not touched.intersection(source.id for source in sources):
             continue
@@ -101,14 +102,15 @@ def write_collection(
     states = store.source_states(source.id for source in sources)
     newest = [state.newest for state in states.values() if state.newest is not None]
     fallback = max(newest, default=now)  # an empty collection: dated by the store
-    files = render_feeds(
+    view = source_feed(
         as_source(collection, site), site, entries, fallback_updated=fallback,
         origins=origins(sources, site, entries, fallback=fallback),
     )  # fmt: skip
-    paths = collection_paths(out_dir, collection)
+    files = render(view, site.outputs)
+    paths = collection_paths(out_dir, collection, site)
     written = tuple(
         str(path)
-        for path, data in zip(paths, (files.atom, files.rss), strict=True)
+        for path, data in zip(paths, files.values(), strict=True)
         if write_if_changed(path, data)
     )
     if written:

@@ -66,7 +66,7 @@ _ID_NAMESPACE = uuid.NAMESPACE_URL
 # Part of every raw key, with the package version (so every release normalises each
 # entry once again): raise it whenever normalise_entry gives another result for the same
 # raw entry and settings, so that no stored entry is reused across the change.
-NORMALISE_VERSION = 1
+NORMALISE_VERSION = 2
 
 
 def clean_text(text: str) -> str:
@@ -105,6 +105,16 @@ def _cleaner(base_url: str) -> nh3.Cleaner:
 def text_summary(text: str) -> str:
     """Plain text as a safe HTML fragment."""
     return html.escape(clean_text(text), quote=False)
+
+
+def text_link(home: str, title: str) -> str:
+    """The link of an entry without one of its own: ``home`` with a text fragment
+    (``#:~:text=<title>``) that browsers scroll to and highlight, so that every entry of a
+    page has a link of its own. The id does not change with it: an entry without a link
+    of its own gets its id from its title and date (:func:`entry_id`), and neither the
+    id nor the fingerprint reads a fragment (:func:`canonical_link`)."""
+    text = quote(title, safe="").replace("-", "%2D")  # '-' marks prefix/suffix in a directive
+    return f"{home.split('#', 1)[0]}#:~:text={text}"
 
 
 def _is_tracking(name: str) -> bool:
@@ -258,6 +268,7 @@ def raw_key(raw: RawEntry, context: str) -> str:
         (
             context, raw.title, raw.link or "", raw.date or "", raw.summary or "",
             "html" if raw.summary_is_html else "text", raw.category or "", raw.image or "",
+            raw.author or "",
         )
     )  # fmt: skip
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
@@ -309,6 +320,7 @@ def normalise_entries(
                 id=stored.id, title=stored.title, link=stored.link, summary=stored.summary,
                 category=stored.category, published=stored.published,
                 fingerprint=stored.fingerprint, image=stored.image, raw_key=key,
+                author=stored.author,
             )  # fmt: skip
             reused += 1
         else:
@@ -367,7 +379,8 @@ def normalise_entry(
     else:
         summary = ""
     category = clean_text(raw.category) if raw.category else None
-    shown_link = link or source.home
+    shown_link = link or text_link(source.home, title)
+    author = clean_text(raw.author) if raw.author else None
     image = clean_link(raw.image, base_url=page_url) if raw.image else None
     if image is not None and not image.startswith(("http://", "https://")):
         image = None
@@ -384,6 +397,7 @@ def normalise_entry(
                 title=title, summary=summary, category=category, link=shown_link
             ),
             raw_key=raw_key,
+            author=author or None,
         ),
         warning,
     )

@@ -8,7 +8,7 @@
     | plan_merge        (new / changed / guard)     decide.plan_merge, decide.layout_problem
     | store.merge       (one transaction: entries and the source's state)
     |                                               store.Store.commit_success
-    | render_feeds      (entries -> Atom/RSS bytes; pure)        render.render_feeds
+    | render            (entries -> site.outputs' bytes; pure)   render.render
     | write_feed        (atomic replace, only when bytes changed) write.write_if_changed
     | store.record_run  (one transaction per run: 304s and the feed files' stamps)
 
@@ -39,7 +39,7 @@ from .fulltext import fill
 from .hosts import HostGate
 from .model import Config, Entry, Page, Site, Source, SourceState, StoredEntry
 from .normalise import normalise_entries, raw_keys
-from .render import feed_urls, render_feeds
+from .render import output_paths, output_urls, render, source_feed
 from .report import RunReport, SourceReport
 from .retrieve import Validators, close_retrievers
 from .robots import ROBOTS_MAX_AGE, RobotsCache
@@ -130,7 +130,9 @@ def run_once(
             since = now - timedelta(seconds=ROBOTS_MAX_AGE)
             robots.load(store.robots_files(since=since), now=now)
     with stage(timings, "write"):  # before the workers start: no thread waits on a stat
-        files = {source.id: _stamp(feed_paths(run.out, source), source) for source in todo}
+        files = {
+            source.id: _stamp(feed_paths(run.out, source, site.outputs), source) for source in todo
+        }
 
     def fetch(source: Source) -> Page | Exception:
         state = states[source.id]
@@ -186,7 +188,7 @@ def _announce(
     if not (site.websub_hub and report.files_written):
         return report
     written = {Path(name).name for name in report.files_written}
-    topics = [url for url in feed_urls(site, source) if url.rsplit("/", 1)[-1] in written]
+    topics = [url for url in output_urls(site, source) if url.rsplit("/", 1)[-1] in written]
     warning = ping_hub(session, site.websub_hub, topics)
     if warning is None:
         return report
@@ -232,8 +234,9 @@ def _settle(source: Source, work: Callable[[], SourceReport], run: _Run) -> Sour
     return SourceReport(source_id=source.id, ok=False, error=error, error_kind=kind)
 
 
-def feed_paths(out_dir: Path, source: Source) -> tuple[Path, Path]:
-    return out_dir / f"{source.id}.atom", out_dir / f"{source.id}.rss"
+def feed_paths(out_dir: Path, source: Source, outputs: Sequence[str]) -> tuple[Path, ...]:
+    """The source's feed files, one per output kind in ``outputs`` (site.outputs)."""
+    return output_paths(out_dir, source.id, outputs)
 
 
 def _finish(
@@ -341,14 +344,15 @@ def _publish(
 ) -> tuple[str, ...]:
     """Render the feeds of ``feed`` (what the store holds now); write the files whose
     bytes differ, and remember their stamp for the run's last transaction."""
-    paths = feed_paths(run.out, source)
+    paths = feed_paths(run.out, source, run.site.outputs)
     with stage(run.timings, "render"):
         # Dates a feed whose entries all aged out: from the store, never from the clock.
-        files = render_feeds(source, run.site, feed, fallback_updated=newest or run.now)
+        view = source_feed(source, run.site, feed, fallback_updated=newest or run.now)
+        files = render(view, run.site.outputs)
     with stage(run.timings, "write"):
         written = tuple(
             str(path)
-            for path, data in zip(paths, (files.atom, files.rss), strict=True)
+            for path, data in zip(paths, files.values(), strict=True)
             if write_if_changed(path, data)
         )
         run.stamps[source.id] = _stamp(paths, source)

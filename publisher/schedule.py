@@ -37,6 +37,7 @@ from .model import Config, Source
 from .pipeline import run_once
 from .report import SourceReport
 from .robots import ROBOTS_MAX_AGE, RobotsCache
+from .site import write_site
 from .store import Store
 from .triggers import Timing, cron_trigger, jitter_seconds
 
@@ -202,6 +203,9 @@ class Scheduler:
                 robots=self._robots,
                 config=config,  # its collections follow the source's files
             ).sources[0]
+            with self._state:
+                enabled = tuple(self._sources.values())
+            write_site(enabled, site=site, store=self._store, now=self._clock())
             job = self._scheduler.get_job(source_id)
             after = _when(job.next_run_time if job else None)
             # the fields also go into --log-format json lines, for log collectors

@@ -47,11 +47,10 @@ def remove_temp_files(folder: Path) -> tuple[Path, ...]:
     temporary file of a writer still at work would go.
     """
     removed = []
-    for pattern in (".*.atom.*.tmp", ".*.rss.*.tmp"):  # as write_if_changed names them
-        for path in folder.glob(pattern):
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-                removed.append(path)
+    for path in folder.glob(".*.*.tmp"):  # as write_if_changed names them
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
     return tuple(removed)
 
 

@@ -22,6 +22,7 @@ from ..model import Config
 from ..pipeline import run_once, select_sources
 from ..report import RunReport, SourceReport
 from ..service import due_sources
+from ..site import write_site
 from ..store import Store
 from ..write import remove_temp_files
 
@@ -66,6 +67,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         if args.due:
             sources = due_sources(sources, store.source_states(s.id for s in sources), now)
             if not sources:
+                _write_site(config, store, now)  # a digest's day may have closed
                 if args.log_format == "json":
                     print_json_report(RunReport(), quiet=args.quiet)
                 elif not args.quiet:
@@ -82,11 +84,19 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
                 workers=args.workers,
                 config=config,  # its collections are written after the sources
             )
+            _write_site(config, store, now)
     if args.log_format == "json":
         print_json_report(report, quiet=args.quiet)
     else:
         print_run_report(report, quiet=args.quiet)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _write_site(config: Config, store: Store, now: datetime) -> None:
+    """index.html, feeds.opml, the feed pages and digests, of every enabled source."""
+    enabled = (source for source in config.sources if source.enabled)
+    for path in write_site(enabled, site=config.site, store=store, now=now):
+        log.info("wrote %s", path)
 
 
 def want_progress(count: int, *, terminal: bool, quiet: bool, log_format: str) -> bool:

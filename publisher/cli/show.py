@@ -86,7 +86,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 def status_row(config: Config, standing: Status, *, in_feed: int | None = None) -> dict[str, Any]:
     """One source's row for ``publisher status`` (see :mod:`publisher.service`)."""
     source, state = standing.source, standing.state
-    paths = feed_paths(config.site.output, source)
+    paths = feed_paths(config.site.output, source, config.site.outputs)
     return {
         "id": state.id,
         "state": standing.label,

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from ..extract import FORMATS, is_xpath
 from ..model import Selectors, Site, Source, Timeout
 from ..model.config import yaml_keys
+from ..render import OUTPUTS
 from ..triggers import cron_trigger, parse_duration
 from .check import Checker
 from .document import Mapping as YamlMapping
@@ -26,6 +27,7 @@ SOURCE_KEYS = yaml_keys(Source)
 DEFAULT_KEYS = yaml_keys(Source, scope="defaults")
 SELECT_KEYS = yaml_keys(Selectors)
 TIMEOUT_KEYS = yaml_keys(Timeout)
+DIGESTS = ("daily", "weekly")
 
 
 def build_site(top: Checker, name: str, base_dir: Path) -> Site:
@@ -56,7 +58,34 @@ def build_site(top: Checker, name: str, base_dir: Path) -> Site:
         contact=check.get("contact", str),
         workers=check.positive("workers", int, 8),
         websub_hub=hub,
+        **site_outputs(check),
     )
+
+
+def site_outputs(check: Checker) -> dict[str, Any]:
+    """``outputs`` (which files each source gets) and ``digest`` of the site block."""
+    options: dict[str, Any] = {}
+    if check.has("outputs"):
+        value = check.mapping["outputs"]
+        names = value if isinstance(value, list) else [value]
+        unknown = [name for name in names if not isinstance(name, str) or name not in OUTPUTS]
+        if unknown or not names:
+            check.fail(
+                "outputs",
+                f"'outputs' lists the files to write, some of {', '.join(OUTPUTS)}; "
+                f"not {unknown[0] if unknown else value!r}",
+            )
+        options["outputs"] = tuple(dict.fromkeys(names))
+    if check.has("digest"):
+        options["digest"] = _digest(check)
+    return options
+
+
+def _digest(check: Checker) -> str:
+    value = check.get("digest", str)
+    if value not in DIGESTS:
+        check.fail("digest", f"'digest' must be one of {', '.join(DIGESTS)}, not {value!r}")
+    return str(value)
 
 
 def build_source(
@@ -143,6 +172,8 @@ def source_options(check: Checker) -> dict[str, Any]:
         options["render"] = _render(check)
     if check.has("timezone"):
         options["timezone"] = _timezone(check)
+    if check.has("digest"):
+        options["digest"] = _digest(check)
     options.update(_timing(check))
     if check.has("timeout"):
         options["timeout"] = _timeout(check)
@@ -260,7 +291,7 @@ def _selectors(name: str, raw: Any, where: str, syntax: str = "parsel") -> Selec
             re.compile(values["date_regex"])
         except re.error as exc:
             check.fail("date_regex", f"'date_regex' is not a valid regular expression: {exc}")
-    for key in ("item", "title", "link", "date", "summary", "category", "image", "next"):
+    for key in ("item", "title", "link", "date", "summary", "category", "image", "next", "author"):
         if values[key]:
             _check_selector(check, key, values[key], syntax)
     return Selectors(**values)

@@ -85,6 +85,7 @@ class Selectors:
     image: str | None = opt(doc="the entry's picture (an img or its src)")
     # kinds of source (issue 16): the next list page, for 'pages'
     next: str | None = opt(doc="the link to the next list page (default: rel=next)")
+    author: str | None = opt(doc="the entry's author (its text)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -210,6 +211,10 @@ class Source:
     max_full_text_per_run: int = opt(
         10, "article pages fetched at most per run", schema={"type": "integer", "minimum": 1}
     )
+    digest: str | None = opt(
+        doc="also a digest feed <id>-daily or <id>-weekly: daily or weekly",
+        schema={"enum": ["daily", "weekly"]},
+    )
     line: int | None = opt(doc="where the source starts in sources.yaml", scope="internal")
 
     @property
@@ -231,6 +236,16 @@ class Site:
     contact: str | None = opt(doc="an address or URL sent in the User-Agent")
     workers: int = opt(8, "pages fetched at once", schema={"type": "integer", "minimum": 1})
     websub_hub: str | None = opt(doc="a WebSub hub announced in the feeds, pinged on change")
+    # outputs (issue 15): which files each source gets, and digests for every source
+    outputs: tuple[str, ...] = opt(
+        ("atom", "rss", "json"),
+        "the files written per source (see publisher.render.OUTPUTS)",
+        schema={"type": "array", "items": {"enum": ["atom", "rss", "json"]}, "minItems": 1},
+    )
+    digest: str | None = opt(
+        doc="a digest feed for every source: daily or weekly (a source's own digest wins)",
+        schema={"enum": ["daily", "weekly"]},
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -163,6 +163,18 @@ class Store:
         with self._lock:
             return tuple(entry_of(row) for row in self._db.execute(query, params))
 
+    def entries_first_seen(
+        self, source_id: str, *, since: datetime, before: datetime
+    ) -> tuple[StoredEntry, ...]:
+        """The entries first seen in ``[since, before)``, oldest first (for digests)."""
+        query = (
+            "SELECT * FROM entries WHERE source = ? AND first_seen >= ? AND first_seen < ? "
+            "ORDER BY first_seen, seq"
+        )
+        with self._lock:
+            rows = self._db.execute(query, (source_id, to_ts(since), to_ts(before)))
+            return tuple(entry_of(row) for row in rows)
+
     # -- sources --------------------------------------------------------------------------
 
     def source_states(self, source_ids: Iterable[str]) -> dict[str, SourceState]:
@@ -211,14 +223,14 @@ class Store:
                     """
                     INSERT INTO entries (source, id, title, link, summary, category,
                         published, updated, first_seen, last_seen, fingerprint, seq, image,
-                        raw_key)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        raw_key, author)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (source, id) DO UPDATE SET
                         title = excluded.title, link = excluded.link,
                         summary = excluded.summary, category = excluded.category,
                         updated = excluded.updated, last_seen = excluded.last_seen,
                         fingerprint = excluded.fingerprint, image = excluded.image,
-                        raw_key = excluded.raw_key,
+                        raw_key = excluded.raw_key, author = excluded.author,
                         content = CASE WHEN entries.fingerprint = excluded.fingerprint
                             THEN entries.content END,
                         content_tries = CASE WHEN entries.fingerprint = excluded.fingerprint

@@ -86,6 +86,11 @@ _V7 = """
         ALTER TABLE entries ADD COLUMN content_tries INTEGER NOT NULL DEFAULT 0;
 """
 
+# The entry's own author (select.author), shown as Atom <author> and RSS dc:creator.
+_V8 = """
+        ALTER TABLE entries ADD COLUMN author TEXT;
+"""
+
 # Each migration is the SQL that takes the schema from version i to i + 1.
 # Append, never edit: stores in the field are at every one of these versions.
 MIGRATIONS: tuple[str, ...] = (
@@ -96,6 +101,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V5,
     _V6,
     _V7,
+    _V8,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
