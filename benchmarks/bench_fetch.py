@@ -144,7 +144,7 @@ def servers(hosts: int, latency: float, *, fast_304: bool):  # type: ignore[no-u
 
 def write_config(folder: Path, ports: list[int], sources: int) -> Path:
     text = (
-        "site:\n  base_url: https://feeds.example.org/\n  output: feeds\n"
+        "site:\n  base_url: https://feeds.example.org/\n  allow_private: true\n  output: feeds\n"
         "  state: state/state.db\n  contact: mailto:bench@example.org\n"
         "defaults:\n  min_delay: 0\n  retries: 0\n  timeout: 10\nsources:\n"
     )

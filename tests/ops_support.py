@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BULLETIN = (ROOT / "examples" / "bulletin.txt").read_text(encoding="utf-8")
-HEAD = "site:\n  base_url: https://feeds.example.org/\n"
+HEAD = "site:\n  base_url: https://feeds.example.org/\n  allow_private: true\n"
 
 
 def text_source(source_id: str, url: str, **extra: str) -> str:

@@ -44,7 +44,7 @@ class Sleeps:
 
 def source(url: str, **kw: object) -> Source:
     base = Source(
-        id="s", url=url, title="S", home=url, min_delay=0.0, retries=0,
+        id="s", url=url, title="S", home=url, min_delay=0.0, retries=0, allow_private=True,
         timeout=Timeout(connect=2.0, read=2.0),
     )  # fmt: skip
     return replace(base, **kw)  # type: ignore[arg-type]

@@ -41,7 +41,7 @@ def write_config(
     folder: Path, sources: list[tuple[str, str]], *, min_delay: float = 0, extra: str = ""
 ) -> Path:
     text = (
-        "site:\n  base_url: https://feeds.example.org/\n  output: feeds\n"
+        "site:\n  base_url: https://feeds.example.org/\n  allow_private: true\n  output: feeds\n"
         "  state: state/state.db\n  contact: mailto:ops@example.org\n"
         f"defaults:\n  min_delay: {min_delay}\n  retries: 0\n  timeout: 2\nsources:\n"
     )

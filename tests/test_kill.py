@@ -130,6 +130,7 @@ def write_project(root: Path, *, http_base: str | None = None) -> Path:
     lines = [
         "site:",
         "  base_url: https://feeds.example.org/",
+        "  allow_private: true",
         "  output: feeds",
         "  state: state/state.db",
         "sources:",

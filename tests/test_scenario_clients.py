@@ -225,6 +225,7 @@ def write_config(root: Path, base: str) -> Path:
             f"""\
             site:
               base_url: {base}/feeds/
+              allow_private: true
               output: public/feeds
               state: state/state.db
             sources:
