@@ -6,6 +6,7 @@
     publisher validate [-c sources.yaml]                             exit 0 ok, 2 invalid
     publisher preview  [-c sources.yaml] ID [--json]                 exit 0 ok, 1 failed
     publisher status   [-c sources.yaml] [--json]                    exit 0 all ok, 1 otherwise
+    publisher repair   [-c sources.yaml] [--only ID ...]             exit 0 ok, 1 failed
 
 Exit 2 is a configuration error: nothing was fetched or written. Exit 75 (EX_TEMPFAIL):
 another `publisher run` or `publisher schedule` holds the state folder; nothing was done.
@@ -14,9 +15,11 @@ another `publisher run` or `publisher schedule` holds the state folder; nothing 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +33,8 @@ from .config import load_config
 from .errors import ConfigError, LockError, PublisherError
 from .fetch import make_session
 from .hosts import count_hosts
-from .lock import StateLock, lock_path
+from .faults import store_message
+from .lock import FolderLock, StateLock, lock_path, same_folder
 from .model import Config, Entry, Source
 from .pipeline import (
     RunReport,
@@ -40,6 +44,7 @@ from .pipeline import (
     run_once,
     select_sources,
 )
+from .repair import restore
 from .store import SourceState, Store
 from .triggers import Timing, due_at, is_due
 from .write import remove_temp_files
@@ -54,9 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _configure_logging(args)
+    config: Config | None = None
     try:
         config = load_config(args.config)
         code: int = args.command(args, config)
+    except BrokenPipeError:  # `publisher status | head`: the reader has gone, be quiet
+        _quiet_stdout()
+        return EXIT_FAILED
+    except (OSError, sqlite3.Error) as exc:  # the machine's fault: one line, no traceback
+        state = config.site.state if config is not None else args.config
+        print(f"publisher: {store_message(state, exc)}", file=sys.stderr)
+        return EXIT_FAILED
     except ConfigError as exc:
         print(f"publisher: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -67,6 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"publisher: {exc}", file=sys.stderr)
         return EXIT_FAILED
     return code
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe: send what is left of stdout nowhere (no second error at exit)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -142,6 +162,12 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", parents=[common], help="show each source's state")
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(command=cmd_status)
+
+    repair = commands.add_parser(
+        "repair", parents=[common], help="rebuild the store's history from the Atom files"
+    )
+    repair.add_argument("--only", nargs="+", metavar="ID", help="repair only these sources")
+    repair.set_defaults(command=cmd_repair)
     return parser
 
 
@@ -172,8 +198,14 @@ def _writer(config: Config, *, command: str) -> Iterator[tuple[Store, requests.S
 
     Under the lock, temporary feed files a killed run left behind are removed first.
     """
+    output_lock = (
+        contextlib.nullcontext()
+        if same_folder(config.site.output, config.site.state.parent)
+        else FolderLock(config.site.output)  # two configurations sharing one output folder
+    )
     with (
         StateLock(lock_path(config.site.state), command=command),
+        output_lock,
         Store(config.site.state) as store,
         make_session(
             contact=config.site.contact,
@@ -183,6 +215,26 @@ def _writer(config: Config, *, command: str) -> Iterator[tuple[Store, requests.S
         for path in remove_temp_files(config.site.output):
             log.info("removed %s, left by an interrupted run", path)
         yield store, session
+
+
+def cmd_repair(args: argparse.Namespace, config: Config) -> int:
+    """Add to the store every entry of the sources' Atom files it does not hold."""
+    try:
+        sources = select_sources(config, args.only) if args.only else config.sources
+    except KeyError as exc:
+        raise ConfigError(f"--only: no source with id {exc.args[0]}", path=str(config.path))
+    code = EXIT_OK
+    with _writer(config, command="repair") as (store, _session):
+        for source in sources:
+            try:
+                added = restore(store, source, config.site.output)
+            except PublisherError as exc:
+                print(f"{source.id}: FAILED  {exc}", file=sys.stderr)
+                code = EXIT_FAILED
+                continue
+            if not args.quiet:
+                print(f"{source.id}: {added} entries restored from the feed file")
+    return code
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:

@@ -26,13 +26,25 @@ def meta_charset(data: bytes) -> str | None:
     return match.group(1).decode("ascii", "replace") if match else None
 
 
+# Codecs Python has that no page is written in: bytes-to-bytes (base64, hex, rot13, zip)
+# are refused by their CodecInfo; these are text codecs by Python's account, yet they read
+# escapes or domain names, not a page's characters (idna even refuses errors="replace").
+_NOT_PAGE_ENCODINGS = frozenset(
+    {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined", "utf-7"}
+)
+
+
 def _codec(name: str | None) -> str | None:
-    if not name:
+    """The codec a declared charset names, or None when it names no page encoding."""
+    if not name or len(name) > 40:
         return None
     try:
-        return codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
+        info = codecs.lookup(name.strip().strip("\"'"))
+    except (LookupError, ValueError):
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_PAGE_ENCODINGS:
+        return None
+    return info.name
 
 
 def decode(data: bytes, *, http_charset: str | None = None) -> tuple[str, str]:
@@ -49,7 +61,10 @@ def decode(data: bytes, *, http_charset: str | None = None) -> tuple[str, str]:
                 pass
         if declared == "iso8859-1":
             declared = "cp1252"  # what browsers do: the C1 range is Windows punctuation
-        return data.decode(declared, errors="replace"), declared
+        try:
+            return data.decode(declared, errors="replace"), declared
+        except (UnicodeError, LookupError, ValueError, TypeError):
+            declared = None  # a codec that cannot read this page: fall back as undeclared
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,13 +32,16 @@ from pathlib import Path
 import requests
 
 from .decide import LAYOUT_CHANGED, MergePlan, layout_problem, plan_merge
-from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
+from .clock import check_against_store
+from .errors import ClockError, ExtractError, FetchError, LayoutChangedError, PublisherError
+from .faults import store_message
 from .extract import extract_entries, link_base
 from .fetch import fetch_page
 from .hosts import HostGate, host_key
 from .model import Config, Entry, Page, Site, Source
 from .normalise import normalise_entries, raw_keys
 from .render import feed_urls, render_feeds
+from .repair import restore_lost
 from .retrieve import Validators
 from .robots import ROBOTS_MAX_AGE, RobotsCache
 from .stages import StageTimes, stage
@@ -148,6 +152,9 @@ def run_once(
         robots = RobotsCache(session=session, gate=gate, max_age=ROBOTS_MAX_AGE)
     with stage(timings, "store"):
         states = store.source_states(source.id for source in todo)
+        check_against_store(now, (state.last_attempt for state in states.values()))
+        lost = restore_lost(todo, states, store=store, out_dir=out)  # issue 19: never shrink
+        states = store.source_states(source.id for source in todo)
         if keep_robots:
             since = now - timedelta(seconds=ROBOTS_MAX_AGE)
             robots.load(store.robots_files(since=since), now=now)
@@ -155,6 +162,8 @@ def run_once(
         stamps = {source.id: files_stamp(feed_paths(out, source)) for source in todo}
 
     def fetch(source: Source) -> Page | Exception:
+        if source.id in lost:  # its history could not be rebuilt: it must not run
+            return lost[source.id]
         return _fetch(
             source, states[source.id], files=stamps[source.id], session=session,
             gate=gate, robots=robots, timings=timings,
@@ -183,13 +192,18 @@ def run_once(
 
     count = max(1, min(workers or site.workers, len(todo)))
     fetches = _fetched_in_turn(todo, fetch, workers=count)
+    clock_ok = True
     try:
         for index, fetched in fetches:
             done(index, fetched)
+    except ClockError:
+        clock_ok = False  # nothing more is stored with a clock that is wrong
+        raise
     finally:
         fetches.close()  # stops and joins the threads, also when done() raised
-        _record_not_modified(reports, store=store, now=now, timings=timings)
-        if keep_robots:
+        if clock_ok:
+            _record_not_modified(reports, store=store, now=now, timings=timings)
+        if keep_robots and clock_ok:
             with stage(timings, "store"):
                 store.save_robots_files(robots.to_keep(dated=now))
     return RunReport(sources=tuple(report for report in reports if report is not None))
@@ -346,11 +360,17 @@ def _settle(
     """Run ``work``; turn any failure into a failed report, recorded in the store."""
     try:
         return work()
+    except ClockError:
+        raise  # the whole run stops: see publisher.clock
     except PublisherError as exc:
         kind = _kind(exc)
         status = exc.status if isinstance(exc, FetchError) else None
         log.warning("%s: %s", source.id, exc)
         error = str(exc)
+    except (OSError, sqlite3.Error) as exc:  # the machine's fault, not a bug
+        kind, status = "storage", None
+        error = store_message(store.path, exc)
+        log.warning("%s: %s", source.id, error)
     except Exception as exc:  # a bug must not stop the other sources
         log.error("%s: unexpected error", source.id, exc_info=exc)
         kind, status = "internal", None
@@ -360,6 +380,9 @@ def _settle(
 
 
 def _kind(exc: PublisherError) -> str:
+    own = getattr(type(exc), "kind", None)  # the error classes of issue 19 name their kind
+    if isinstance(own, str):
+        return own
     if isinstance(exc, LayoutChangedError):
         return "layout"
     if isinstance(exc, ExtractError):

@@ -31,7 +31,7 @@ from typing import Any
 import requests
 
 from .config import load_config
-from .errors import ConfigError
+from .errors import ConfigError, PublisherError
 from .hosts import HostGate
 from .model import Config, Source
 from .pipeline import SourceReport, run_once
@@ -207,6 +207,8 @@ class Scheduler:
             log.log(level, "%s: %s; next run %s", source_id, describe(report), after, extra=fields)
             if report.moved_to:
                 log.warning("%s: moved permanently to %s; update 'url'", source_id, report.moved_to)
+        except PublisherError as exc:  # a wrong clock (ClockError), a store that cannot be used
+            log.error("%s: %s; the job stopped, nothing was stored", source_id, exc)
         except Exception:  # a job must never take the scheduler down
             log.exception(
                 "%s: the job failed unexpectedly (please report this as a bug)", source_id

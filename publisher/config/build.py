@@ -249,7 +249,7 @@ def _timezone(check: Checker) -> str:
 def _timeout(check: Checker) -> Timeout:
     value = check.mapping["timeout"]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        check_range(check, Timeout, "read", float(value))  # the same range as connect
+        check_schema(check, "timeout", float(value), schema_of(Timeout, "read"), name="timeout")
         return Timeout(connect=float(value), read=float(value))
     sub = Checker(check.path, value, f"{check.where}.timeout", TIMEOUT_KEYS)
     defaults = Timeout()
