@@ -29,11 +29,12 @@ from typing import Any, TextIO
 import requests
 
 from . import __version__, logs
+from .clock import check_store_clock
 from .config import load_config
 from .errors import ConfigError, LockError, PublisherError
+from .faults import store_message
 from .fetch import make_session
 from .hosts import count_hosts
-from .faults import store_message
 from .lock import FolderLock, StateLock, lock_path, same_folder
 from .model import Config, Entry, Source
 from .pipeline import (
@@ -222,7 +223,9 @@ def cmd_repair(args: argparse.Namespace, config: Config) -> int:
     try:
         sources = select_sources(config, args.only) if args.only else config.sources
     except KeyError as exc:
-        raise ConfigError(f"--only: no source with id {exc.args[0]}", path=str(config.path))
+        raise ConfigError(
+            f"--only: no source with id {exc.args[0]}", path=str(config.path)
+        ) from None
     code = EXIT_OK
     with _writer(config, command="repair") as (store, _session):
         for source in sources:
@@ -250,6 +253,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         return EXIT_OK
     with _writer(config, command="run") as (store, session):
         now = datetime.now(UTC)
+        check_store_clock(store, (source.id for source in sources), now)
         if args.due:
             sources = due_sources(sources, store, now)
             if not sources:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from .errors import ClockError
+from .store import Store
 
 BEHIND_TOLERANCE = timedelta(minutes=10)  # NTP steps, a run started a moment earlier
 AHEAD_TOLERANCE = timedelta(days=1)  # servers' clocks and caches are not exact either
@@ -31,6 +32,13 @@ def check_against_store(now: datetime, recorded: Iterable[datetime | None]) -> N
             f"recorded in the state store ({newest:%Y-%m-%d %H:%M} UTC); nothing was fetched "
             "or stored. Set the clock right (timedatectl, NTP) and run again"
         )
+
+
+def check_store_clock(store: Store, source_ids: Iterable[str], now: datetime) -> None:
+    """:func:`check_against_store` with the sources' last attempts (for the CLI and the
+    scheduler, which read the clock; the pipeline is given ``now``)."""
+    states = store.source_states(source_ids)
+    check_against_store(now, (state.last_attempt for state in states.values()))
 
 
 def check_against_server(now: datetime, date: str | None, age: str | None, *, url: str) -> None:

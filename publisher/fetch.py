@@ -93,7 +93,7 @@ def retrieve(source: Source, context: Context) -> Page:
     guard = Guard(source_policy(source), total=source.timeout.total)
     with guarding(guard):
         try:
-            return _fetch_http(
+            page = _fetch_http(
                 source,
                 session=context.session,
                 validators=context.validators,
@@ -104,13 +104,20 @@ def retrieve(source: Source, context: Context) -> Page:
             )
         except FetchError as exc:
             if guard.expired and not isinstance(exc, AddressRefused):
-                raise DeadlineError(
-                    source.url,
-                    f"gave up after timeout.total ({source.timeout.total:g}s, retries "
-                    f"included): the server is too slow or never stops sending ({exc.reason}); "
-                    "raise timeout.total only for a site known to be that slow",
-                ) from None
+                raise _deadline(source, exc.reason) from None
             raise
+        if guard.cut:  # the body ended because the deadline closed the connection
+            raise _deadline(source, "the answer was cut short")
+        return page
+
+
+def _deadline(source: Source, reason: str) -> DeadlineError:
+    return DeadlineError(
+        source.url,
+        f"gave up after timeout.total ({source.timeout.total:g}s, retries included): the "
+        f"server is too slow or never stops sending ({reason}); raise timeout.total only "
+        "for a site known to be that slow",
+    )
 
 
 def source_policy(source: Source) -> AddressPolicy:
@@ -256,9 +263,7 @@ def _attempt(
                 where = "" if url == source.url else f" on {url}"
                 raise TlsError(source.url, _tls_reason(exc, where)) from None
             except AddressRefused as exc:
-                raise AddressRefused(
-                    source.url, f"{url}: {exc.reason}", address=exc.address
-                ) from None
+                raise _refused(source, url, exc) from None
             except (requests.ConnectionError, requests.Timeout) as exc:
                 where = "" if url == source.url else f" on {url}"  # a redirect target
                 reason = _network_reason(exc, where)
@@ -312,7 +317,13 @@ def _check_literal(source: Source, url: str, policy: AddressPolicy) -> None:
         try:
             policy.check(address, url=url)
         except AddressRefused as exc:
-            raise AddressRefused(source.url, f"{url}: {exc.reason}", address=exc.address) from None
+            raise _refused(source, url, exc) from None
+
+
+def _refused(source: Source, url: str, exc: AddressRefused) -> AddressRefused:
+    """The refusal as the source's error; a redirect target is named."""
+    where = "" if url == source.url else f"{url} (a redirect): "
+    return AddressRefused(source.url, f"{where}{exc.reason}", address=exc.address)
 
 
 def _tls_reason(exc: Exception, where: str) -> str:

@@ -53,6 +53,11 @@ class Guard:
         self._expired = False
 
     @property
+    def cut(self) -> bool:
+        """True when the deadline shut the fetch's sockets (a body may look complete)."""
+        return self._expired
+
+    @property
     def expired(self) -> bool:
         return self._expired or (self.deadline is not None and time.monotonic() >= self.deadline)
 

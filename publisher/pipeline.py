@@ -32,10 +32,9 @@ from pathlib import Path
 import requests
 
 from .decide import LAYOUT_CHANGED, MergePlan, layout_problem, plan_merge
-from .clock import check_against_store
 from .errors import ClockError, ExtractError, FetchError, LayoutChangedError, PublisherError
-from .faults import store_message
 from .extract import extract_entries, link_base
+from .faults import store_message
 from .fetch import fetch_page
 from .hosts import HostGate, host_key
 from .model import Config, Entry, Page, Site, Source
@@ -152,7 +151,6 @@ def run_once(
         robots = RobotsCache(session=session, gate=gate, max_age=ROBOTS_MAX_AGE)
     with stage(timings, "store"):
         states = store.source_states(source.id for source in todo)
-        check_against_store(now, (state.last_attempt for state in states.values()))
         lost = restore_lost(todo, states, store=store, out_dir=out)  # issue 19: never shrink
         states = store.source_states(source.id for source in todo)
         if keep_robots:

@@ -93,7 +93,7 @@ def _date(value: str) -> datetime:
 def restore(store: Store, source: Source, out_dir: Path) -> int:
     """Add the entries of the source's Atom file that the store lacks; how many."""
     path = out_dir / f"{source.id}.atom"
-    if not path.exists():
+    if not path.is_file():  # none yet; a folder in the way is reported when writing
         return 0
     entries = [entry for entry in read_feed(path, source.id) if entry.id]
     return store.restore_entries(source.id, entries)

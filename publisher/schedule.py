@@ -30,6 +30,7 @@ from typing import Any
 
 import requests
 
+from .clock import check_store_clock
 from .config import load_config
 from .errors import ConfigError, PublisherError
 from .hosts import HostGate
@@ -189,12 +190,14 @@ class Scheduler:
                 return
             self._running += 1
         try:
+            now = self._clock()
+            check_store_clock(self._store, (source_id,), now)
             report = run_once(
                 (source,),
                 site=site,
                 session=self._session,
                 store=self._store,
-                now=self._clock(),
+                now=now,
                 out_dir=site.output,
                 gate=self._gate,
                 robots=self._robots,

@@ -109,7 +109,7 @@ def _value(loader: Any, anchors: dict[str, Any], open_anchors: set[str], budget:
         if not event.implicit[0] or (text and text[0] not in _RESOLVED_FIRST):
             return text  # quoted, or plain and no implicit tag can claim it
     if isinstance(event, yaml.AliasEvent):
-        size = budget.sizes.get(event.anchor, 1)
+        size = budget.sizes.get(str(event.anchor), 1)
         budget.aliased += size
         budget.values += size
         if budget.aliased > MAX_ALIASED:

@@ -40,7 +40,9 @@ def check_range(check: Checker, record: type, key: str, value: Any) -> None:
     check_schema(check, key, value, schema_of(record, key), name=key)
 
 
-def check_schema(check: Checker, key: str, value: Any, schema: dict[str, Any], *, name: str) -> None:
+def check_schema(
+    check: Checker, key: str, value: Any, schema: dict[str, Any], *, name: str
+) -> None:
     if isinstance(value, bool) or value is None:
         return
     if isinstance(value, (int, float)):
@@ -54,8 +56,7 @@ def check_schema(check: Checker, key: str, value: Any, schema: dict[str, Any], *
             if re.search(r"[\x00-\x1f\x7f]", value):
                 check.fail(
                     key,
-                    f"{name!r} holds a control character (line break, tab, NUL, ...); "
-                    "remove it",
+                    f"{name!r} holds a control character (line break, tab, NUL, ...); remove it",
                 )
             check.fail(key, f"{name!r} {_short(value)} has characters that are not allowed")
 

@@ -212,9 +212,7 @@ class Source:
     allow_private: bool | None = opt(
         doc="fetch this source from a private or loopback address (default: site's)"
     )
-    allow_addresses: tuple[str, ...] = opt(
-        (), "copied from site.allow_addresses", scope="internal"
-    )
+    allow_addresses: tuple[str, ...] = opt((), "copied from site.allow_addresses", scope="internal")
     line: int | None = opt(doc="where the source starts in sources.yaml", scope="internal")
 
     @property

@@ -9,12 +9,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-PAGE = (
-    "<html><body><ul>"
-    + "".join(f"<li><a href='/n/{n}'>Entry number {n}</a><time>2026-11-{n + 1:02d}</time></li>"
-              for n in range(5))  # fmt: skip
-    + "</ul></body></html>"
-).encode()
+_ITEMS = "".join(
+    f"<li><a href='/n/{n}'>Entry number {n}</a><time>2026-11-{n + 1:02d}</time></li>"
+    for n in range(5)
+)
+PAGE = f"<html><body><ul>{_ITEMS}</ul></body></html>".encode()
 
 
 @contextmanager
@@ -47,7 +46,9 @@ def raw_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
             thread.join(5)
 
 
-def _serve_one(answer: Callable[[socket.socket], None], conn: socket.socket, stop: threading.Event) -> None:
+def _serve_one(
+    answer: Callable[[socket.socket], None], conn: socket.socket, stop: threading.Event
+) -> None:
     conn.settimeout(1.0)
     try:
         conn.recv(65536)  # the request
@@ -71,7 +72,9 @@ def drip(seconds: float) -> Callable[[socket.socket], None]:
     return answer
 
 
-def reply(status: str, headers: dict[str, str], body: bytes = b"") -> Callable[[socket.socket], None]:
+def reply(
+    status: str, headers: dict[str, str], body: bytes = b""
+) -> Callable[[socket.socket], None]:
     def answer(conn: socket.socket) -> None:
         lines = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}", "Connection: close"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
@@ -80,7 +83,9 @@ def reply(status: str, headers: dict[str, str], body: bytes = b"") -> Callable[[
     return answer
 
 
-SELECT = "    select:\n      item: li\n      title: a\n      link: a::attr(href)\n      date: time\n"
+SELECT = (
+    "    select:\n      item: li\n      title: a\n      link: a::attr(href)\n      date: time\n"
+)
 
 
 def write_config(folder: Path, url: str, *, site: str = "", source: str = "") -> Path:

@@ -65,7 +65,9 @@ def test_classify(address: str, kind: str) -> None:
     assert classify(ipaddress.ip_address(address)) == kind
 
 
-@pytest.mark.parametrize("address", ["169.254.169.254", "fe80::1", "224.0.0.1", "0.0.0.0", "240.0.0.1"])
+@pytest.mark.parametrize(
+    "address", ["169.254.169.254", "fe80::1", "224.0.0.1", "0.0.0.0", "240.0.0.1"]
+)
 def test_never_fetched_even_with_allow_private(address: str) -> None:
     with pytest.raises(AddressRefused, match=r"site\.allow_addresses") as caught:
         AddressPolicy(allow_private=True).check(ipaddress.ip_address(address), url="u")
@@ -73,9 +75,14 @@ def test_never_fetched_even_with_allow_private(address: str) -> None:
 
 
 def test_private_needs_allow_private_and_the_refusal_names_it() -> None:
-    with pytest.raises(AddressRefused, match=r"10\.0\.0\.1 \(private address\).*allow_private: true"):
+    with pytest.raises(
+        AddressRefused, match=r"10\.0\.0\.1 \(private address\).*allow_private: true"
+    ):
         AddressPolicy().check(ipaddress.ip_address("10.0.0.1"), url="u")
-    assert AddressPolicy(allow_private=True).check(ipaddress.ip_address("10.0.0.1"), url="u") == "private"
+    assert (
+        AddressPolicy(allow_private=True).check(ipaddress.ip_address("10.0.0.1"), url="u")
+        == "private"
+    )
 
 
 def test_the_operator_may_list_any_network() -> None:

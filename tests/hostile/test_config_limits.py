@@ -40,13 +40,13 @@ def _load(text: str) -> object:
         ("    min_entries_ratio: .nan", "'min_entries_ratio' must be a finite number"),
         ("    every: 100000000d", "'every' must be between"),
         ("    jitter: 99999999", "'jitter' must be at most"),
-        ("    user_agent: \"bot\\r\\nX-Evil: 1\"", "'user_agent' holds a control character"),
-        ("    title: \"a\\u0000b\"", "'title' holds a control character"),
+        ('    user_agent: "bot\\r\\nX-Evil: 1"', "'user_agent' holds a control character"),
+        ('    title: "a\\u0000b"', "'title' holds a control character"),
         ("    title: " + "x" * 1001, "'title' is 1001 characters long"),
-        ("    author: \"a\\nb\"", "'author' holds a control character"),
-        ("    headers: {\"X-A\\r\\nB\": v}", "header X-A"),
-        ("    headers: {\"X A\": v}", "has characters that are not allowed"),
-        ("    headers: {X-A: \"v\\r\\nInjected: 1\"}", "holds a control character"),
+        ('    author: "a\\nb"', "'author' holds a control character"),
+        ('    headers: {"X-A\\r\\nB": v}', "header X-A"),
+        ('    headers: {"X A": v}', "has characters that are not allowed"),
+        ('    headers: {X-A: "v\\r\\nInjected: 1"}', "holds a control character"),
     ],
 )
 def test_out_of_range_values_name_file_line_and_key(extra: str, message: str) -> None:
@@ -60,7 +60,7 @@ def test_out_of_range_values_name_file_line_and_key(extra: str, message: str) ->
     ("site", "message"),
     [
         ("  workers: 100000", "'workers' must be at most 256"),
-        ("  contact: \"me\\r\\nX: 1\"", "'contact' holds a control character"),
+        ('  contact: "me\\r\\nX: 1"', "'contact' holds a control character"),
         ("  allow_addresses: [not-a-net]", "is not an address or network"),
         ("  allow_private: yes please", "'allow_private' must be true or false"),
     ],
@@ -96,7 +96,9 @@ def test_an_alias_bomb_is_refused() -> None:
 
 
 def test_credentials_in_the_url_become_a_header() -> None:
-    config = _load(HEAD + SOURCE.replace("https://example.org", "https://user:s%40cret@example.org"))
+    config = _load(
+        HEAD + SOURCE.replace("https://example.org", "https://user:s%40cret@example.org")
+    )
     source = config.sources[0]  # type: ignore[attr-defined]
     assert source.url == "https://example.org/news"
     assert source.home == "https://example.org/news"
@@ -110,7 +112,9 @@ def test_allow_private_comes_from_the_site_unless_the_source_says() -> None:
     assert config.sources[0].allow_private is False  # type: ignore[attr-defined]
 
 
-def test_validate_exits_2_with_file_line_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_exits_2_with_file_line_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "sources.yaml"
     path.write_text(HEAD + SOURCE + "    min_delay: .nan\n", encoding="utf-8")
     assert main(["validate", "-c", str(path)]) == EXIT_CONFIG

@@ -34,7 +34,9 @@ NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
 
 def test_a_huge_title_is_cut_at_a_word_with_an_ellipsis() -> None:
-    entry, _ = normalise_entry(RawEntry(title="word " * 2_000_000), source=SOURCE, page_url=SOURCE.url, now=NOW)
+    entry, _ = normalise_entry(
+        RawEntry(title="word " * 2_000_000), source=SOURCE, page_url=SOURCE.url, now=NOW
+    )
     assert entry is not None
     assert len(entry.title) <= MAX_TITLE
     assert entry.title.endswith("word\u2026")
