@@ -17,3 +17,9 @@ _.triggers
 atom
 rss
 _.__call__  # the Renderer protocol
+# Attributes read by the libraries they belong to.
+_.maxstring  # reprlib.Repr settings (config messages quote short values)
+_.maxother
+_.maxlevel
+_.ConnectionCls  # urllib3 pools build their connections from it (netguard)
+_.pool_classes_by_scheme  # urllib3's PoolManager picks a pool class by scheme (netguard)

@@ -66,7 +66,24 @@ _ID_NAMESPACE = uuid.NAMESPACE_URL
 # Part of every raw key, with the package version (so every release normalises each
 # entry once again): raise it whenever normalise_entry gives another result for the same
 # raw entry and settings, so that no stored entry is reused across the change.
-NORMALISE_VERSION = 2
+# 2: entries without a link of their own link to home#:~:text=<title>
+# 3: titles, summaries and categories are capped (see cut)
+NORMALISE_VERSION = 3
+# Text caps: a 9.6 MB title made a 10 MB feed that XML parsers refuse. Longer text is cut
+# at a word, with an ellipsis.
+MAX_TITLE = 1_000
+MAX_SUMMARY = 20_000  # characters of the page's fragment, before sanitising
+MAX_CATEGORY = 200
+ELLIPSIS = "\u2026"
+
+
+def cut(text: str, limit: int) -> str:
+    """``text``, or its first ``limit`` characters cut back to a word, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ", limit // 2)
+    return (head[:space] if space > 0 else head).rstrip() + ELLIPSIS
 
 
 def clean_text(text: str) -> str:
@@ -345,7 +362,7 @@ def normalise_entry(
     raw_key: str | None = None,
 ) -> tuple[Entry | None, str | None]:
     """One raw entry to an :class:`Entry`, with a warning when something was dropped."""
-    title = unicodedata.normalize("NFC", clean_text(raw.title))
+    title = cut(unicodedata.normalize("NFC", clean_text(raw.title[: MAX_TITLE * 8])), MAX_TITLE)
     if not title:
         return None, f"{source.id}: skipped an entry without a title (link {raw.link!r})"
     link = clean_link(raw.link, base_url=page_url) if raw.link else None
@@ -373,14 +390,14 @@ def normalise_entry(
             )
     if raw.summary:
         if raw.summary_is_html:
-            summary = sanitise_summary(raw.summary, base_url=page_url)
+            summary = sanitise_summary(cut(raw.summary, MAX_SUMMARY), base_url=page_url)
         else:
-            summary = text_summary(raw.summary)
+            summary = text_summary(cut(raw.summary, MAX_SUMMARY))
     else:
         summary = ""
-    category = clean_text(raw.category) if raw.category else None
+    category = cut(clean_text(raw.category), MAX_CATEGORY) if raw.category else None
+    author = cut(clean_text(raw.author), MAX_CATEGORY) if raw.author else None
     shown_link = link or text_link(source.home, title)
-    author = clean_text(raw.author) if raw.author else None
     image = clean_link(raw.image, base_url=page_url) if raw.image else None
     if image is not None and not image.startswith(("http://", "https://")):
         image = None

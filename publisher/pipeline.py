@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -32,14 +33,16 @@ import requests
 
 from .collections import write_collections
 from .decide import LAYOUT_CHANGED, feed_window, layout_problem, plan_merge
-from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
+from .errors import ClockError, ExtractError, FetchError, LayoutChangedError, PublisherError
 from .extract import extract_entries, first_page_count, link_base
+from .faults import store_message
 from .fetch import fetch_page
 from .fulltext import fill
 from .hosts import HostGate
 from .model import Config, Entry, Page, Site, Source, SourceState, StoredEntry
 from .normalise import normalise_entries, raw_keys
 from .render import output_paths, output_urls, render, source_feed
+from .repair import restore_lost
 from .report import RunReport, SourceReport
 from .retrieve import Validators, close_retrievers
 from .robots import ROBOTS_MAX_AGE, RobotsCache
@@ -126,6 +129,10 @@ def run_once(
     )  # fmt: skip
     with stage(timings, "store"):
         states = store.source_states(source.id for source in todo)
+        # a store lost or emptied under existing feed files: their history comes back first
+        lost = restore_lost(todo, states, store=store, out_dir=run.out)
+        if any(not state.entries_stored for state in states.values()):
+            states = store.source_states(source.id for source in todo)
         if keep_robots:
             since = now - timedelta(seconds=ROBOTS_MAX_AGE)
             robots.load(store.robots_files(since=since), now=now)
@@ -135,6 +142,8 @@ def run_once(
         }
 
     def fetch(source: Source) -> Page | Exception:
+        if source.id in lost:  # its history could not be rebuilt: it must not run
+            return lost[source.id]
         state = states[source.id]
         conditional = files[source.id] is not None  # a file is missing: ask for the page
         validators = Validators(etag=state.etag, last_modified=state.last_modified)
@@ -152,6 +161,7 @@ def run_once(
     emitted = 0
     count = max(1, min(workers or site.workers, len(todo)))
     fetches = fetched_in_turn(todo, fetch, workers=count)
+    clock_ok = True
     try:
         for index, fetched in fetches:
             source = todo[index]
@@ -167,13 +177,17 @@ def run_once(
                 if on_report is not None:
                     on_report(reports[emitted])  # type: ignore[arg-type]
                 emitted += 1
+    except ClockError:
+        clock_ok = False  # nothing more is stored with a clock that is wrong
+        raise
     finally:
         fetches.close()  # stops and joins the threads, also when a stage raised
         close_retrievers()  # the run's browser, if a source used one
-        with stage(timings, "store"):
-            store.record_run(now=now, not_modified=run.not_modified, published=run.stamps)
-            if keep_robots:
-                store.save_robots_files(robots.to_keep(dated=now))
+        if clock_ok:
+            with stage(timings, "store"):
+                store.record_run(now=now, not_modified=run.not_modified, published=run.stamps)
+                if keep_robots:
+                    store.save_robots_files(robots.to_keep(dated=now))
     if config is not None and config.collections:
         changed = (r.source_id for r in reports if r is not None and r.files_written)
         with stage(timings, "render"):
@@ -221,11 +235,17 @@ def _settle(source: Source, work: Callable[[], SourceReport], run: _Run) -> Sour
     """Run ``work``; turn any failure into a failed report, recorded in the store."""
     try:
         return work()
+    except ClockError:
+        raise  # the whole run stops: see publisher.clock
     except PublisherError as exc:
         kind = exc.kind
         status = exc.status if isinstance(exc, FetchError) else None
         log.warning("%s: %s", source.id, exc)
         error = str(exc)
+    except (OSError, sqlite3.Error) as exc:  # the machine's fault, not a bug
+        kind, status = "storage", None
+        error = store_message(run.store.path, exc)
+        log.warning("%s: %s", source.id, error)
     except Exception as exc:  # a bug must not stop the other sources
         log.error("%s: unexpected error", source.id, exc_info=exc)
         kind, status = PublisherError.kind, None

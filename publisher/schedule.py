@@ -30,8 +30,9 @@ from typing import Any
 
 import requests
 
+from .clock import check_store_clock
 from .config import load_config
-from .errors import ConfigError
+from .errors import ConfigError, PublisherError
 from .hosts import HostGate
 from .model import Config, Source
 from .pipeline import run_once
@@ -192,12 +193,14 @@ class Scheduler:
                 return
             self._running += 1
         try:
+            now = self._clock()
+            check_store_clock(self._store, (source_id,), now)
             report = run_once(
                 (source,),
                 site=site,
                 session=self._session,
                 store=self._store,
-                now=self._clock(),
+                now=now,
                 out_dir=site.output,
                 gate=self._gate,
                 robots=self._robots,
@@ -214,6 +217,8 @@ class Scheduler:
             log.log(level, "%s: %s; next run %s", source_id, describe(report), after, extra=fields)
             if report.moved_to:
                 log.warning("%s: moved permanently to %s; update 'url'", source_id, report.moved_to)
+        except PublisherError as exc:  # a wrong clock (ClockError), a store that cannot be used
+            log.error("%s: %s; the job stopped, nothing was stored", source_id, exc)
         except Exception:  # a job must never take the scheduler down
             log.exception(
                 "%s: the job failed unexpectedly (please report this as a bug)", source_id

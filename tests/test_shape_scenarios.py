@@ -83,7 +83,10 @@ class Site:
 
     def configure(self, body: str) -> Config:
         path = self.root / "sources.yaml"
-        head = f"site:\n  base_url: {self.url('/feeds/')}\n  output: feeds\n  state: state.db\n"
+        head = (
+            f"site:\n  base_url: {self.url('/feeds/')}\n  allow_private: true\n"
+            "  output: feeds\n  state: state.db\n"
+        )
         path.write_text(head + textwrap.dedent(body), encoding="utf-8")
         return load_config(path)
 

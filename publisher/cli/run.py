@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -14,12 +15,14 @@ from typing import TextIO
 
 import requests
 
-from ..errors import ConfigError
+from ..clock import check_store_clock
+from ..errors import ConfigError, PublisherError
 from ..fetch import make_session
 from ..hosts import count_hosts
-from ..lock import StateLock, lock_path
+from ..lock import FolderLock, StateLock, lock_path, same_folder
 from ..model import Config
 from ..pipeline import run_once, select_sources
+from ..repair import restore
 from ..report import RunReport, SourceReport
 from ..service import due_sources
 from ..site import write_site
@@ -38,8 +41,14 @@ def _writer(config: Config, *, command: str) -> Iterator[tuple[Store, requests.S
 
     Under the lock, temporary feed files a killed run left behind are removed first.
     """
+    output_lock = (
+        contextlib.nullcontext()
+        if same_folder(config.site.output, config.site.state.parent)
+        else FolderLock(config.site.output)  # two configurations sharing one output folder
+    )
     with (
         StateLock(lock_path(config.site.state), command=command),
+        output_lock,
         Store(config.site.state) as store,
         make_session(
             contact=config.site.contact,
@@ -64,6 +73,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         return EXIT_OK
     with _writer(config, command="run") as (store, session):
         now = datetime.now(UTC)
+        check_store_clock(store, (source.id for source in sources), now)
         if args.due:
             sources = due_sources(sources, store.source_states(s.id for s in sources), now)
             if not sources:
@@ -95,8 +105,33 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 def _write_site(config: Config, store: Store, now: datetime) -> None:
     """index.html, feeds.opml, the feed pages and digests, of every enabled source."""
     enabled = (source for source in config.sources if source.enabled)
-    for path in write_site(enabled, site=config.site, store=store, now=now):
-        log.info("wrote %s", path)
+    try:
+        for path in write_site(enabled, site=config.site, store=store, now=now):
+            log.info("wrote %s", path)
+    except (OSError, PublisherError) as exc:  # the feeds are written: say so, go on
+        log.error("the site pages (index.html, feeds.opml) were not written: %s", exc)
+
+
+def cmd_repair(args: argparse.Namespace, config: Config) -> int:
+    """Add to the store every entry of the sources' Atom files it does not hold."""
+    try:
+        sources = select_sources(config, args.only) if args.only else config.sources
+    except KeyError as exc:
+        raise ConfigError(
+            f"--only: no source with id {exc.args[0]}", path=str(config.path)
+        ) from None
+    code = EXIT_OK
+    with _writer(config, command="repair") as (store, _session):
+        for source in sources:
+            try:
+                added = restore(store, source, config.site.output)
+            except PublisherError as exc:
+                print(f"{source.id}: FAILED  {exc}", file=sys.stderr)
+                code = EXIT_FAILED
+                continue
+            if not args.quiet:
+                print(f"{source.id}: {added} entries restored from the feed file")
+    return code
 
 
 def want_progress(count: int, *, terminal: bool, quiet: bool, log_format: str) -> bool:

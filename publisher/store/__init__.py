@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..decide import MergePlan
 from ..errors import StoreError
+from ..faults import store_error
 from ..model import RobotsFile, SourceState, StoredEntry
 from .rows import chunks, entry_of, row_of, state_of, to_ts
 from .schema import MIGRATIONS, SCHEMA_VERSION, sql_statements, use_wal
@@ -57,11 +58,8 @@ class Store:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._lock = threading.RLock()
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{path}: cannot open the state store: {exc}. If the file is damaged, move "
-                "it aside; the next run rebuilds it (entries will count as new once)."
-            ) from exc
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise store_error(path, exc) from exc
 
     def __enter__(self) -> Store:
         return self
@@ -259,6 +257,23 @@ class Store:
                     db.execute(query.format(marks=marks), (to_ts(now), source_id, *chunk))
             if plan is not None:  # the feed files are behind until record_run
                 db.execute("UPDATE sources SET feed_digest = NULL WHERE id = ?", (source_id,))
+
+    def restore_entries(self, source_id: str, entries: Iterable[StoredEntry]) -> int:
+        """Add entries rebuilt from a feed file (:mod:`publisher.repair`); those the store
+        already holds are kept as they are. How many were added."""
+        with self._transaction() as db:
+            before = db.total_changes
+            db.executemany(
+                """
+                INSERT INTO entries (source, id, title, link, summary, category,
+                    published, updated, first_seen, last_seen, fingerprint, seq, image,
+                    raw_key, author)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (source, id) DO NOTHING
+                """,
+                [row_of(entry) for entry in entries if entry.source == source_id],
+            )
+            return db.total_changes - before
 
     def record_run(
         self,

@@ -33,9 +33,10 @@ class Sleeps:
 
 
 def source(url: str, **kw: Any) -> Source:
-    """A source at ``url`` that fails fast: no delay, no retries, 2 s timeouts."""
+    """A source at ``url`` that fails fast: no delay, no retries, 2 s timeouts; allowed
+    to fetch from 127.0.0.1 (``allow_private``)."""
     base = Source(
-        id="s", url=url, title="S", home=url, min_delay=0.0, retries=0,
+        id="s", url=url, title="S", home=url, min_delay=0.0, retries=0, allow_private=True,
         timeout=Timeout(connect=2.0, read=2.0),
     )  # fmt: skip
     return replace(base, **kw)
