@@ -50,8 +50,10 @@ class Format:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format(name="html", module="publisher.extract.html", select="required",
-               select_hint="a CSS or XPath selector matching one element per entry"),
+        Format(name="html", module="publisher.extract.html", select="optional",
+               select_hint="a CSS or XPath selector matching one element per entry; "
+                           "without it the entries are found automatically (format: auto)"),
+        Format(name="auto", module="publisher.extract.auto", select="refused"),
         Format(name="text", module="publisher.extract.text", select="refused"),
     )
 }  # fmt: skip
