@@ -28,9 +28,9 @@ STATE_CLASSES = frozenset({"odd", "even", "first", "last", "active", "current", 
 # Where entry lists are not: their tags, and words in their class names or ids.
 CHROME_TAGS = frozenset({"nav", "footer", "aside", "header", "menu"})
 CHROME_WORDS = re.compile(
-    r"(?:^|[-_\s])(?:nav|navbar|navigation|menu|menubar|footer|breadcrumbs?|pagination|pager|"
-    r"paging|tags?|tagcloud|cloud|sidebar|widget|social|share|sharing|cookie|skip|toolbar|"
-    r"dropdown|topbar|masthead|subnav|submenu|legal)(?:$|[-_\s])",
+    r"nav(?:bar|igation)?(?:$|[-_\s])|menu|footer|breadcrumb|paginat|pager|sidebar|cookie|"
+    r"(?:^|[-_\s])(?:paging|tags?|tagcloud|cloud|widget|social|share|sharing|skip|toolbar|"
+    r"dropdown|topbar|masthead|legal)(?:$|[-_\s])",
     re.IGNORECASE,
 )
 MAIN_WORDS = re.compile(r"(?:^|[-_\s])(?:main|content|results?|list|listing|posts?|articles?|"
@@ -42,6 +42,7 @@ ENTRY_TYPES = re.compile(r"schema\.org/(?:\w*Article|BlogPosting|Review|Event|Cr
                          r"Report|Posting|ListItem)\b")  # fmt: skip
 PSEUDO_LINK = re.compile(r"^\s*(?:#|javascript:|mailto:|tel:|$)", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
+MIN_BLOCKS = 3
 
 
 @dataclass(slots=True)
@@ -141,10 +142,10 @@ def find_groups(root: etree._Element, stats: dict[etree._Element, Stats]) -> lis
         by_signature: dict[tuple[str, tuple[str, ...]], list[etree._Element]] = {}
         for child in children:
             by_signature.setdefault(signature(child), []).append(child)
-        for members in by_signature.values():
-            kept = [m for m in members if stats[m].text >= 3]
-            if len(kept) >= 2:
-                group = _score(parent, tuple(kept), len(members), stats)
+        for members in [*by_signature.values(), *_striped(children)]:
+            kept = [m for m in members if stats[m].text >= 3]  # empty ones are spacers
+            if len(kept) >= MIN_BLOCKS:
+                group = _score(parent, tuple(kept), stats)
                 if group is not None:
                     groups.append(group)
     order = {element: index for index, element in enumerate(stats)}
@@ -152,8 +153,22 @@ def find_groups(root: etree._Element, stats: dict[etree._Element, Stats]) -> lis
     return groups
 
 
+def _striped(children: list[etree._Element]) -> list[list[etree._Element]]:
+    """Siblings of one tag whose classes alternate (zebra rows: ``''``, ``hg``, ``''``...)."""
+    found = []
+    by_tag: dict[str, list[etree._Element]] = {}
+    for child in children:
+        by_tag.setdefault(str(child.tag), []).append(child)
+    for same in by_tag.values():
+        kinds = [signature(c) for c in same]
+        if (len(same) >= 2 * MIN_BLOCKS and kinds[0] != kinds[1]
+                and all(kinds[i] == kinds[i + 2] for i in range(len(kinds) - 2))):  # fmt: skip
+            found.append(same)
+    return found
+
+
 def _score(
-    parent: etree._Element, members: tuple[etree._Element, ...], total: int,
+    parent: etree._Element, members: tuple[etree._Element, ...],
     stats: dict[etree._Element, Stats],
 ) -> Group | None:  # fmt: skip
     count = len(members)
@@ -165,12 +180,11 @@ def _score(
     density = sum(p.link_text for p in parts) / max(1, sum(p.text for p in parts))
     score = math.log2(count + 1) * (1 + min(text, 200) / 40)
     score *= (0.4 + linked) * (1 + 1.5 * dated) * (1 + 0.5 * headed)
-    score *= count / total  # members without text are spacers, not entries
     reasons = [f"{count} blocks", f"{text:.0f} chars each", f"links {linked:.0%}"]
     if dated:
         reasons.append(f"dates {dated:.0%}")
-    if density > 0.9 and text < 40:
-        score *= 0.15  # short link-only members: a menu, pager or tag cloud
+    if density > 0.9 and text < 40 and dated < 0.3 and _words(members) < 3:  # noqa: PLR2004
+        score *= 0.15  # a word or two, all link, no date: a menu, pager or tag cloud
         reasons.append("link-only")
     mean = [sum(getattr(p, f) for p in parts) / count for f in ("headings", "dates", "links")]
     if mean[0] > 2.5 or mean[1] > 3.5:
@@ -190,6 +204,10 @@ def _score(
     if score <= 0:
         return None
     return Group(parent=parent, members=members, score=score, reason=", ".join(reasons))
+
+
+def _words(members: tuple[etree._Element, ...]) -> float:
+    return sum(len(" ".join(m.itertext()).split()) for m in members) / len(members)
 
 
 def _entry_marked(members: tuple[etree._Element, ...]) -> bool:

@@ -107,28 +107,22 @@ def _candidate(root: etree._Element, group: blocks.Group) -> Candidate:
 
 
 def item_selector(root: etree._Element, group: blocks.Group) -> str:
-    """An XPath selecting exactly the group's blocks: the members' step under a path to
-    their parent, as short as it can be while still exact."""
+    """An XPath selecting exactly the group's blocks: the members' step under the shortest
+    path to their parent (by id, or by tag and class) that selects nothing else."""
     member = _member_step(group)
     wanted = set(group.members)
-    path: list[str] = []
+    steps: list[str] = []
     element: etree._Element | None = group.parent
     while element is not None and isinstance(element.tag, str):
         anchor = _anchor(element)
-        if anchor:
-            path.insert(0, anchor)
-            selector = "//" + "/".join(path) + "/" + member
-            if set(root.xpath(selector)) == wanted:
-                return selector
-            path[0] = _indexed(element)
-        else:
-            path.insert(0, _indexed(element))
-            if len(path) == 1:
-                selector = f"//{fields.step(element)}/{member}"
+        for top in (anchor, fields.step(element)):
+            if top:
+                selector = "//" + "/".join([top, *steps, member])
                 if set(root.xpath(selector)) == wanted:
                     return selector
+        steps.insert(0, _indexed(element))
         element = element.getparent()
-    return "/" + "/".join(path) + "/" + member
+    return "/" + "/".join([*steps, member])
 
 
 def _anchor(element: etree._Element) -> str | None:

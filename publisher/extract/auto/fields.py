@@ -83,9 +83,7 @@ def choose_title(blocks: Blocks) -> str | None:
     """The selector of the title: a heading, an element named like a title, or the most
     prominent link text; covering the most blocks with distinct, readable text."""
     best: tuple[float, str] | None = None
-    for path in _candidates(blocks, lambda e: e.tag in HEADINGS or e.tag in ("a", "b", "strong")
-                            or bool(TITLE_WORDS.search(" ".join(classes(e))))
-                            or e.get("itemprop") in ("headline", "name")):  # fmt: skip
+    for path in _candidates(blocks, _may_be_title):
         selector = first(path)
         found = evaluate(blocks, selector)
         texts = [text_of(nodes[0]) for nodes in found if nodes]
@@ -116,6 +114,11 @@ def choose_title(blocks: Blocks) -> str | None:
         if best is None or score > best[0]:
             best = (score, selector)
     return best[1] if best else None
+
+
+def _may_be_title(element: etree._Element) -> bool:
+    return (element.tag in HEADINGS or element.tag in ("a", "b", "strong")
+            or bool(element.text and element.text.strip()))  # fmt: skip
 
 
 def choose_link(blocks: Blocks, title: str | None) -> str | None:
