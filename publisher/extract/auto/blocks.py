@@ -74,7 +74,11 @@ def classes(element: etree._Element) -> tuple[str, ...]:
 def signature(element: etree._Element) -> tuple[str, tuple[str, ...]]:
     """The tag and the class names that say what an element is (not its state or number)."""
     names = {_DIGITS.sub("", name).lower() for name in classes(element)}
-    return str(element.tag), tuple(sorted(n for n in names if n and n not in STATE_CLASSES))
+    kept = tuple(sorted(n for n in names if n and n not in STATE_CLASSES))
+    if element.tag == "tr":  # rows of one record kind have the same cells
+        cells = tuple(f"{c.tag}.{c.get('class') or ''}.{c.get('headers') or ''}" for c in element)
+        return "tr", (*kept, *cells)
+    return str(element.tag), kept
 
 
 def measure(root: etree._Element) -> dict[etree._Element, Stats]:

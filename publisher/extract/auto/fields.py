@@ -30,10 +30,19 @@ Blocks = tuple[etree._Element, ...]
 
 
 def step(element: etree._Element) -> str:
-    """An XPath step naming ``element`` by tag and (first usable) class."""
+    """An XPath step naming ``element`` by tag and (first usable) class, or another naming
+    attribute, or (table cells) position."""
     for name in classes(element):
         if not _QUOTE.search(name) and not re.search(r"\d{3,}", name):
             return f"{element.tag}[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+    for attribute in ("itemprop", "name", "headers"):
+        value = element.get(attribute)
+        if value and not _QUOTE.search(value):
+            return f"{element.tag}[@{attribute}='{value}']"
+    parent = element.getparent()
+    if element.tag in ("td", "th") and parent is not None:
+        same = [c for c in parent if c.tag == element.tag]
+        return f"{element.tag}[{same.index(element) + 1}]"
     return str(element.tag)
 
 
@@ -73,9 +82,13 @@ def _hidden(element: etree._Element, block: etree._Element) -> bool:
 def _candidates(blocks: Blocks, keep: Callable[[etree._Element], bool]) -> list[str]:
     """Selectors for the elements ``keep`` accepts, most common first (ties: page order)."""
     counts: Counter[str] = Counter()
-    for _, element in _elements(blocks):
+    for index, element in _elements(blocks):
         if keep(element):
-            counts[step(element)] += 1
+            own = step(element)
+            counts[own] += 1
+            parent = element.getparent()
+            if parent is not None and parent is not blocks[index]:
+                counts[f"{step(parent)}/{own}"] += 1
     return [path for path, _ in counts.most_common(40)]
 
 
@@ -110,7 +123,8 @@ def choose_title(blocks: Blocks) -> str | None:
             weight *= 0.3
         hidden = sum(1 for b, n in zip(blocks, found, strict=True)
                      if n and isinstance(n[0], etree._Element) and _hidden(n[0], b))  # fmt: skip
-        score = weight * coverage**2 * (0.3 + 0.7 * distinct) * (1 - 0.5 * hidden / len(blocks))
+        score = (weight * coverage**2 * distinct**2 * min(1.0, length / 40) ** 0.5
+                 * (1 - 0.5 * hidden / len(blocks)))  # fmt: skip
         if best is None or score > best[0]:
             best = (score, selector)
     return best[1] if best else None
@@ -124,7 +138,8 @@ def _may_be_title(element: etree._Element) -> bool:
 def choose_link(blocks: Blocks, title: str | None) -> str | None:
     """The title's own link when it has one in most blocks, else the most common real link."""
     if title:
-        own = f"({title}/ancestor-or-self::a{REAL_HREF} | {title}//a{REAL_HREF})[1]/@href"
+        path = title[len("(.//") : -len("[normalize-space()])[1]")]
+        own = f"(.//a{REAL_HREF}[descendant-or-self::{path}] | .//{path}//a{REAL_HREF})[1]/@href"
         if _coverage(blocks, own) >= 0.5:  # noqa: PLR2004
             return own
     best: tuple[float, str] | None = None
@@ -148,11 +163,28 @@ def choose_date(blocks: Blocks, *, language: str) -> tuple[str, str | None, Fami
     """
     attribute = "(.//*[@datetime][normalize-space(@datetime)])[1]/@datetime"
     attribute_cover = _coverage(blocks, attribute)
+    inside = _date_family(blocks, ".//text()")
+    after = _date_family(blocks, "./following-sibling::*[1]//text()")
+    where = "."
+    if after is not None and (inside is None or after[0] > inside[0] + 0.3):
+        inside, where = after, "./following-sibling::*[1]"
+    if attribute_cover and (inside is None or attribute_cover >= inside[0] - 0.05):
+        return attribute, None, None, False
+    if inside is None or inside[0] < 0.2:  # noqa: PLR2004
+        return "", None, None, False
+    _, family, found = inside
+    selector = f"({where}//text()[re:test(., '{family.regex}')])[1]"
+    dayfirst = dayfirst_of(found, language=language) if family.numeric else False
+    return selector, family.regex, family, dayfirst
+
+
+def _date_family(blocks: Blocks, texts: str) -> tuple[float, Family, list[str]] | None:
+    """The printed date form found in most blocks (ties: the order of FAMILIES)."""
     best: tuple[float, Family, list[str]] | None = None
     for rank, family in enumerate(FAMILIES):
         found: list[str] = []
         for block in blocks:
-            for text in block.xpath(".//text()"):
+            for text in block.xpath(texts):
                 parent = text.getparent()
                 if parent is not None and parent.tag in SKIP:
                     continue
@@ -163,14 +195,7 @@ def choose_date(blocks: Blocks, *, language: str) -> tuple[str, str | None, Fami
         cover = len(found) / len(blocks) - rank * 0.001
         if found and (best is None or cover > best[0]):
             best = (cover, family, found)
-    if attribute_cover and (best is None or attribute_cover >= best[0] - 0.05):
-        return attribute, None, None, False
-    if best is None or best[0] < 0.2:  # noqa: PLR2004
-        return "", None, None, False
-    _, family, found = best
-    selector = f"(.//text()[re:test(., '{family.regex}')])[1]"
-    dayfirst = dayfirst_of(found, language=language) if family.numeric else False
-    return selector, family.regex, family, dayfirst
+    return best
 
 
 def choose_summary(blocks: Blocks, title: str | None) -> str | None:
