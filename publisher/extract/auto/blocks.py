@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .patterns import ANY_DATE
+from .patterns import has_date
 
 SKIP = frozenset({"script", "style", "noscript", "template", "svg", "head", "title", "select",
                   "option", "iframe", "button"})  # fmt: skip
@@ -87,12 +87,12 @@ def measure(root: etree._Element) -> dict[etree._Element, Stats]:
     for element in _post_order(root):
         own = Stats()
         own.text = _chars(element.text)
-        if ANY_DATE.search(element.text or ""):
+        if element.text and has_date(element.text):
             own.dates += 1
         for child in element:
             if child.tail:
                 own.text += _chars(child.tail)
-                if ANY_DATE.search(child.tail):
+                if has_date(child.tail):
                     own.dates += 1
             sub = stats.get(child)
             if sub is None:

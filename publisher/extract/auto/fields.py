@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from lxml import etree
 
 from .blocks import HEADINGS, SKIP, classes
-from .patterns import FAMILIES, Family, dayfirst_of
+from .patterns import FAMILIES, Family, dayfirst_of, find
 
 TITLE_WORDS = re.compile(r"title|headline|heading|name|subject|summary|caption", re.I)
 SUMMARY_WORDS = re.compile(r"summary|excerpt|teaser|description|intro|abstract|lead|desc", re.I)
@@ -180,22 +181,31 @@ def choose_date(blocks: Blocks, *, language: str) -> tuple[str, str | None, Fami
 
 def _date_family(blocks: Blocks, texts: str) -> tuple[float, Family, list[str]] | None:
     """The printed date form found in most blocks (ties: the order of FAMILIES)."""
+    runs = [
+        [str(t) for t in block.xpath(texts) if _DIGIT.search(t) and not _in_skipped(t)]
+        for block in blocks
+    ]
     best: tuple[float, Family, list[str]] | None = None
     for rank, family in enumerate(FAMILIES):
         found: list[str] = []
-        for block in blocks:
-            for text in block.xpath(texts):
-                parent = text.getparent()
-                if parent is not None and parent.tag in SKIP:
-                    continue
-                match = family.compiled.search(str(text))
-                if match:
-                    found.append(match.group(1))
+        for run in runs:
+            for text in run:
+                date = find(family, text)
+                if date:
+                    found.append(date)
                     break
         cover = len(found) / len(blocks) - rank * 0.001
         if found and (best is None or cover > best[0]):
             best = (cover, family, found)
     return best
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _in_skipped(text: Any) -> bool:
+    parent = text.getparent()
+    return parent is not None and parent.tag in SKIP
 
 
 def choose_summary(blocks: Blocks, title: str | None) -> str | None:

@@ -66,7 +66,21 @@ FAMILIES = (
     Family(name="month-day", regex=rf"(?<![\w])({_MONTH_WORD} \d{{1,2}})(?![\d,:])"),
 )  # fmt: skip
 
-ANY_DATE = re.compile("|".join(f.regex for f in FAMILIES[:-1]))
+_ANY_DATE = re.compile("|".join(f.regex for f in FAMILIES[:-1]))
+_YEAR = re.compile(r"\d{4}")  # every form but month-day has one: a cheap first test
+
+
+def has_date(text: str) -> bool:
+    """Whether ``text`` holds a date with a year, in any of the known printed forms."""
+    return bool(_YEAR.search(text)) and bool(_ANY_DATE.search(text))
+
+
+def find(family: Family, text: str) -> str | None:
+    """The first date of ``family`` in ``text``."""
+    if family.name != "month-day" and not _YEAR.search(text):
+        return None
+    match = family.compiled.search(text)
+    return match.group(1) if match else None
 _CACHE: dict[str, re.Pattern[str]] = {}
 
 
