@@ -5,6 +5,7 @@
     publisher schedule [-c sources.yaml] [--no-initial-run]          runs until SIGTERM, exit 0
     publisher validate [-c sources.yaml]                             exit 0 ok, 2 invalid
     publisher preview  [-c sources.yaml] ID [--json]                 exit 0 ok, 1 failed
+    publisher init     [-c sources.yaml] URL [--id ID] [--write]     exit 0 found, 1 not
     publisher status   [-c sources.yaml] [--json]                    exit 0 all ok, 1 otherwise
 
 Exit 2 is a configuration error: nothing was fetched or written. Exit 75 (EX_TEMPFAIL):
@@ -25,18 +26,17 @@ from typing import Any, TextIO
 
 import requests
 
-from . import __version__, logs
+from . import __version__, authoring_cli, logs
 from .config import load_config
 from .errors import ConfigError, LockError, PublisherError
 from .fetch import make_session
 from .hosts import count_hosts
 from .lock import StateLock, lock_path
-from .model import Config, Entry, Source
+from .model import Config, Source
 from .pipeline import (
     RunReport,
     SourceReport,
     feed_paths,
-    preview_source,
     run_once,
     select_sources,
 )
@@ -55,8 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args)
     try:
-        config = load_config(args.config)
+        config = load_config(args.config) if getattr(args, "needs_config", True) else None
         code: int = args.command(args, config)
+    except BrokenPipeError:  # the reader went away (``publisher preview ID | head``)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the exit flush does not fail too
+        return EXIT_OK
     except ConfigError as exc:
         print(f"publisher: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -130,14 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(command=cmd_validate)
 
-    preview = commands.add_parser(
-        "preview",
-        parents=[common],
-        help="fetch one source and show the entries it gives, storing and writing nothing",
-    )
-    preview.add_argument("source_id", metavar="ID", help="the source to preview")
-    preview.add_argument("--json", action="store_true", help="print JSON")
-    preview.set_defaults(command=cmd_preview)
+    authoring_cli.add_commands(commands, common)  # init, preview
 
     status = commands.add_parser("status", parents=[common], help="show each source's state")
     status.add_argument("--json", action="store_true", help="print JSON")
@@ -335,52 +332,6 @@ def cmd_validate(args: argparse.Namespace, config: Config) -> int:
             f"feeds go to {config.site.output}, published at {config.site.base_url}"
         )
     return EXIT_OK
-
-
-def cmd_preview(args: argparse.Namespace, config: Config) -> int:
-    """Fetch one source (enabled or not) and print its entries: for writing selectors."""
-    try:
-        source = config.source(args.source_id)
-    except KeyError:
-        known = ", ".join(source.id for source in config.sources)
-        raise ConfigError(
-            f"no source with id {args.source_id}; known ids: {known}", path=str(config.path)
-        ) from None
-    now = datetime.now(UTC)
-    with make_session(contact=config.site.contact) as session:
-        try:
-            entries, warnings = preview_source(source, session=session, now=now)
-        except PublisherError as exc:
-            print(f"{source.id}: FAILED  {exc}", file=sys.stderr)
-            return EXIT_FAILED
-    if args.json:
-        print(json.dumps([_entry_json(entry) for entry in entries], indent=2, ensure_ascii=False))
-    else:
-        tz = source.tz
-        for entry in entries:
-            when = (
-                entry.published.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-                if entry.published
-                else "no date"
-            )
-            kind = f"  [{entry.category}]" if entry.category else ""
-            print(f"{when:<16}  {entry.title}{kind}\n{'':<16}  {entry.link}")
-        print(f"{len(entries)} entries on {source.url} ({source.timezone}); nothing was stored")
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return EXIT_OK
-
-
-def _entry_json(entry: Entry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "title": entry.title,
-        "link": entry.link,
-        "published": entry.published.isoformat() if entry.published else None,
-        "category": entry.category,
-        "summary": entry.summary,
-        "image": entry.image,
-    }
 
 
 def source_status(

@@ -19,9 +19,12 @@ from parsel import Selector
 from ...errors import ExtractError
 from ...model import Page, RawEntry, Source
 from .. import html
-from .detect import Detection, detect
+from .detect import Detection, announced_feeds, detect
 
-__all__ = ["Detection", "detect", "detect_page", "extract", "link_base", "parse"]
+__all__ = ["Detection", "detect", "detect_feeds", "detect_page", "entries_of", "extract",
+           "link_base", "parse"]  # fmt: skip
+
+detect_feeds = announced_feeds
 
 
 def parse(text: str, *, url: str) -> Selector:
@@ -39,7 +42,9 @@ def extract(page: Page, source: Source) -> tuple[RawEntry, ...]:
     return entries_of(document, found, url=page.url, where=source.id)
 
 
-def entries_of(document: Selector, found: Detection, *, url: str, where: str) -> tuple[RawEntry, ...]:
+def entries_of(
+    document: Selector, found: Detection, *, url: str, where: str
+) -> tuple[RawEntry, ...]:
     """The entries ``found`` points at on ``document``; ExtractError when there are none."""
     if found.kind == "json-ld":
         return found.entries

@@ -24,7 +24,8 @@ SKIP = frozenset({"script", "style", "noscript", "template", "svg", "head", "tit
                   "option", "iframe", "button"})  # fmt: skip
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 STATE_CLASSES = frozenset({"odd", "even", "first", "last", "active", "current", "selected",
-                           "alt", "new", "sticky", "featured", "hidden", "visible", "open"})  # fmt: skip
+                           "alt", "new", "sticky", "featured", "hidden", "visible",
+                           "open"})  # fmt: skip
 # Where entry lists are not: their tags, and words in their class names or ids.
 CHROME_TAGS = frozenset({"nav", "footer", "aside", "header", "menu"})
 CHROME_WORDS = re.compile(
@@ -187,7 +188,7 @@ def _score(
     reasons = [f"{count} blocks", f"{text:.0f} chars each", f"links {linked:.0%}"]
     if dated:
         reasons.append(f"dates {dated:.0%}")
-    if density > 0.9 and text < 40 and dated < 0.3 and _words(members) < 3:  # noqa: PLR2004
+    if density > 0.9 and text < 40 and dated < 0.3 and _words(members) < 3:
         score *= 0.15  # a word or two, all link, no date: a menu, pager or tag cloud
         reasons.append("link-only")
     mean = [sum(getattr(p, f) for p in parts) / count for f in ("headings", "dates", "links")]
@@ -226,8 +227,12 @@ def _place(parent: etree._Element) -> float:
     element: etree._Element | None = parent
     while element is not None and isinstance(element.tag, str):
         words = f"{element.get('class') or ''} {element.get('id') or ''}"
-        if element.tag in CHROME_TAGS or element.get("role") in ("navigation", "banner",
-                                                                  "contentinfo", "menu"):
+        if element.tag in CHROME_TAGS or element.get("role") in (
+            "navigation",
+            "banner",
+            "contentinfo",
+            "menu",
+        ):
             return 0.05
         if CHROME_WORDS.search(words):
             return 0.05

@@ -102,7 +102,7 @@ def _candidate(root: etree._Element, group: blocks.Group) -> Candidate:
         count=len(group.members),
         score=round(group.score, 1),
         reason=group.reason,
-        sample=text[:77] + "..." if len(text) > 80 else text,  # noqa: PLR2004
+        sample=text[:77] + "..." if len(text) > 80 else text,
     )
 
 

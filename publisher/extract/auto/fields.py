@@ -116,11 +116,11 @@ def choose_title(blocks: Blocks) -> str | None:
             weight = 2.0
         elif tag in ("b", "strong"):
             weight = 1.5
-        if length < 4:  # noqa: PLR2004
+        if length < 4:
             weight *= 0.2
-        elif length < 10:  # noqa: PLR2004
+        elif length < 10:
             weight *= 0.6
-        elif length > 300:  # noqa: PLR2004
+        elif length > 300:
             weight *= 0.3
         hidden = sum(1 for b, n in zip(blocks, found, strict=True)
                      if n and isinstance(n[0], etree._Element) and _hidden(n[0], b))  # fmt: skip
@@ -141,7 +141,7 @@ def choose_link(blocks: Blocks, title: str | None) -> str | None:
     if title:
         path = title[len("(.//") : -len("[normalize-space()])[1]")]
         own = f"(.//a{REAL_HREF}[descendant-or-self::{path}] | .//{path}//a{REAL_HREF})[1]/@href"
-        if _coverage(blocks, own) >= 0.5:  # noqa: PLR2004
+        if _coverage(blocks, own) >= 0.5:
             return own
     best: tuple[float, str] | None = None
     for path in _candidates(blocks, lambda e: e.tag == "a" and bool(e.get("href"))):
@@ -152,7 +152,7 @@ def choose_link(blocks: Blocks, title: str | None) -> str | None:
         score = len(values) / len(blocks) * len(set(values)) / len(values)
         if best is None or score > best[0]:
             best = (score, selector)
-    if best is None or best[0] < 0.3:  # noqa: PLR2004
+    if best is None or best[0] < 0.3:
         return None
     return best[1]
 
@@ -171,7 +171,7 @@ def choose_date(blocks: Blocks, *, language: str) -> tuple[str, str | None, Fami
         inside, where = after, "./following-sibling::*[1]"
     if attribute_cover and (inside is None or attribute_cover >= inside[0] - 0.05):
         return attribute, None, None, False
-    if inside is None or inside[0] < 0.2:  # noqa: PLR2004
+    if inside is None or inside[0] < 0.2:
         return "", None, None, False
     _, family, found = inside
     selector = f"({where}//text()[re:test(., '{family.regex}')])[1]"
@@ -212,14 +212,19 @@ def choose_summary(blocks: Blocks, title: str | None) -> str | None:
     """A paragraph-like element with more text than the title, in most blocks."""
     best: tuple[float, str] | None = None
     titles = [text_of(n[0]) if n else "" for n in evaluate(blocks, title)] if title else []
-    for path in _candidates(blocks, lambda e: e.tag in ("p", "div", "span", "section")
-                            and (e.tag == "p" or bool(SUMMARY_WORDS.search(" ".join(classes(e)))))):
+    for path in _candidates(
+        blocks,
+        lambda e: (
+            e.tag in ("p", "div", "span", "section")
+            and (e.tag == "p" or bool(SUMMARY_WORDS.search(" ".join(classes(e)))))
+        ),
+    ):
         selector = first(path)
         found = evaluate(blocks, selector)
         texts = [text_of(n[0]) if n else "" for n in found]
         useful = [t for i, t in enumerate(texts)
                   if len(t) >= 40 and (not titles or titles[i] not in t)]  # fmt: skip
-        if len(useful) / len(blocks) < 0.5:  # noqa: PLR2004
+        if len(useful) / len(blocks) < 0.5:
             continue
         score = len(useful) / len(blocks) + (0.5 if SUMMARY_WORDS.search(path) else 0)
         if best is None or score > best[0]:
@@ -235,14 +240,14 @@ def choose_category(blocks: Blocks, title: str | None) -> str | None:
         texts = [text_of(n[0]) for n in evaluate(blocks, selector) if n]
         if title and selector == title:
             continue
-        if len(texts) / len(blocks) >= 0.6 and all(0 < len(t) <= 40 for t in texts):  # noqa: PLR2004
+        if len(texts) / len(blocks) >= 0.6 and all(0 < len(t) <= 40 for t in texts):
             return selector
     return None
 
 
 def choose_image(blocks: Blocks) -> str | None:
     selector = "(.//img)[1]"
-    return selector if _coverage(blocks, selector) >= 0.5 else None  # noqa: PLR2004
+    return selector if _coverage(blocks, selector) >= 0.5 else None
 
 
 def _coverage(blocks: Blocks, selector: str) -> float:

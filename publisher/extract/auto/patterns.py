@@ -81,6 +81,8 @@ def find(family: Family, text: str) -> str | None:
         return None
     match = family.compiled.search(text)
     return match.group(1) if match else None
+
+
 _CACHE: dict[str, re.Pattern[str]] = {}
 
 
@@ -94,7 +96,7 @@ def _compiled(regex: str) -> re.Pattern[str]:
 def numbers(text: str) -> tuple[int, int] | None:
     """The first two numbers of a numeric date (``24.04.2015`` -> (24, 4))."""
     parts = re.findall(r"\d+", text)
-    return (int(parts[0]), int(parts[1])) if len(parts) >= 3 else None  # noqa: PLR2004
+    return (int(parts[0]), int(parts[1])) if len(parts) >= 3 else None
 
 
 def dayfirst_of(found: list[str], *, language: str) -> bool:
@@ -102,9 +104,9 @@ def dayfirst_of(found: list[str], *, language: str) -> bool:
     else the separator (dots are day-first everywhere) and the page's language do."""
     for text in found:
         pair = numbers(text)
-        if pair and pair[0] > 12:  # noqa: PLR2004
+        if pair and pair[0] > 12:
             return True
-        if pair and pair[1] > 12:  # noqa: PLR2004
+        if pair and pair[1] > 12:
             return False
     if any("." in text for text in found):
         return True
@@ -120,17 +122,16 @@ def english(text: str, family: Family, *, dayfirst: bool) -> str:
         if pair is None:
             return text
         day, month = pair if dayfirst else (pair[1], pair[0])
-        if 1 <= month <= 12:  # noqa: PLR2004
+        if 1 <= month <= 12:
             return f"{day} {ENGLISH[month]} {year}"
         return text
     if family.name in ("month-day-year", "day-month-year", "month-day"):
         words = re.findall(r"[^\W\d_]+", text)
         names = [w for w in words if w.lower() in MONTHS and w.lower() != "de"]
         if names:
-            day = re.search(r"\d{1,2}", text)
-            year = re.search(r"\d{4}", text)
-            month = ENGLISH[MONTHS[names[0].lower()]]
-            return " ".join(p for p in (day and day.group(), month, year and year.group()) if p)
+            days = re.findall(r"\d{1,2}", text)[:1]
+            year = re.findall(r"\d{4}", text)[:1]
+            return " ".join([*days, ENGLISH[MONTHS[names[0].lower()]], *year])
     return text
 
 

@@ -29,7 +29,7 @@ def entries(document: Selector) -> tuple[RawEntry, ...]:
         return ()
     try:
         data = JsonLdExtractor().extract_items(document.root)
-    except Exception:  # noqa: BLE001 - broken JSON-LD is common; blocks are the fallback
+    except Exception:
         return ()
     found: list[RawEntry] = []
     seen: set[tuple[str, str | None]] = set()
@@ -85,7 +85,8 @@ def _entry(item: dict[str, Any]) -> RawEntry | None:
     image = _text(item.get("image")) or _text(item.get("thumbnailUrl"))
     return RawEntry(
         title=title,
-        link=_text(item.get("url")) or _text(item.get("mainEntityOfPage")) or _text(item.get("@id")),
+        link=_text(item.get("url")) or _text(item.get("mainEntityOfPage"))
+        or _text(item.get("@id")),
         date=_text(item.get("datePublished")) or _text(item.get("dateCreated"))
         or _text(item.get("startDate")),
         summary=_text(item.get("description")),
