@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,8 +100,8 @@ def cmd_preview(args: argparse.Namespace, config: Config) -> int:
             print_entry(entry, source, out=sys.stdout)
         print(f"{len(shown.entries)} entries on {source.url} ({source.timezone}); "
               "nothing was stored")  # fmt: skip
-        counts = ", ".join(f"{k}: {v} of {shown.raw_count} items" for k, v in shown.matched.items())
-        print(counts)
+    counts = ", ".join(f"{k}: {v} of {shown.raw_count} items" for k, v in shown.matched.items())
+    print(f"matched: {counts}", file=sys.stderr)
     for title in shown.merged:
         print(f"merged as duplicates: {title!r}", file=sys.stderr)
     for feed in shown.feeds:
@@ -116,7 +117,7 @@ def print_entry(entry: Entry, source: Source, *, out: Any) -> None:
     kind = f"  [{entry.category}]" if entry.category else ""
     print(f"{when:<16}  {entry.title}{kind}\n{'':<16}  {entry.link}", file=out)
     if entry.summary:
-        summary = " ".join(entry.summary.split())
+        summary = " ".join(re.sub(r"<[^>]+>", " ", entry.summary).split())
         print(f"{'':<16}  summary: {summary[:100]}", file=out)
     if entry.image:
         print(f"{'':<16}  image: {entry.image}", file=out)

@@ -57,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.config) if getattr(args, "needs_config", True) else None
         code: int = args.command(args, config)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
     except BrokenPipeError:  # the reader went away (``publisher preview ID | head``)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so that the exit flush does not fail too

@@ -53,8 +53,8 @@ FORMATS: dict[str, Format] = {
         Format(name="html", module="publisher.extract.html", select="optional",
                select_hint="a CSS or XPath selector matching one element per entry; "
                            "without it the entries are found automatically (format: auto)"),
-        Format(name="auto", module="publisher.extract.auto", select="refused"),
         Format(name="text", module="publisher.extract.text", select="refused"),
+        Format(name="auto", module="publisher.extract.auto", select="refused"),
     )
 }  # fmt: skip
 

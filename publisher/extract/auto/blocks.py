@@ -12,9 +12,11 @@ Pure and deterministic: the same page gives the same groups in the same order.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -74,12 +76,17 @@ def classes(element: etree._Element) -> tuple[str, ...]:
 
 def signature(element: etree._Element) -> tuple[str, tuple[str, ...]]:
     """The tag and the class names that say what an element is (not its state or number)."""
-    names = {_DIGITS.sub("", name).lower() for name in classes(element)}
-    kept = tuple(sorted(n for n in names if n and n not in STATE_CLASSES))
+    kept = _kept_classes(str(element.get("class") or ""))
     if element.tag == "tr":  # rows of one record kind have the same cells
         cells = tuple(f"{c.tag}.{c.get('class') or ''}.{c.get('headers') or ''}" for c in element)
         return "tr", (*kept, *cells)
     return str(element.tag), kept
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept_classes(value: str) -> tuple[str, ...]:
+    names = {_DIGITS.sub("", name).lower() for name in value.split()}
+    return tuple(sorted(n for n in names if n and n not in STATE_CLASSES))
 
 
 def measure(root: etree._Element) -> dict[etree._Element, Stats]:
@@ -144,10 +151,11 @@ def find_groups(root: etree._Element, stats: dict[etree._Element, Stats]) -> lis
         children = [c for c in parent if isinstance(c.tag, str) and c in stats]
         if len(children) < 2:
             continue
+        kinds = [signature(child) for child in children]
         by_signature: dict[tuple[str, tuple[str, ...]], list[etree._Element]] = {}
-        for child in children:
-            by_signature.setdefault(signature(child), []).append(child)
-        for members in [*by_signature.values(), *_striped(children)]:
+        for child, kind in zip(children, kinds, strict=True):
+            by_signature.setdefault(kind, []).append(child)
+        for members in [*by_signature.values(), *_striped(children, kinds)]:
             kept = [m for m in members if stats[m].text >= 3]  # empty ones are spacers
             if len(kept) >= MIN_BLOCKS:
                 group = _score(parent, tuple(kept), stats)
@@ -158,14 +166,17 @@ def find_groups(root: etree._Element, stats: dict[etree._Element, Stats]) -> lis
     return groups
 
 
-def _striped(children: list[etree._Element]) -> list[list[etree._Element]]:
+def _striped(children: list[etree._Element], signatures: list[Any]) -> list[list[etree._Element]]:
     """Siblings of one tag whose classes alternate (zebra rows: ``''``, ``hg``, ``''``...)."""
+    if len(set(signatures)) < 2:
+        return []
     found = []
-    by_tag: dict[str, list[etree._Element]] = {}
-    for child in children:
-        by_tag.setdefault(str(child.tag), []).append(child)
-    for same in by_tag.values():
-        kinds = [signature(c) for c in same]
+    by_tag: dict[str, list[tuple[etree._Element, Any]]] = {}
+    for child, kind in zip(children, signatures, strict=True):
+        by_tag.setdefault(str(child.tag), []).append((child, kind))
+    for pairs in by_tag.values():
+        same = [c for c, _ in pairs]
+        kinds = [k for _, k in pairs]
         if (len(same) >= 2 * MIN_BLOCKS and kinds[0] != kinds[1]
                 and all(kinds[i] == kinds[i + 2] for i in range(len(kinds) - 2))):  # fmt: skip
             found.append(same)

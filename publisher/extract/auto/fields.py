@@ -9,6 +9,7 @@ most blocks with the best kind of content wins. So the choice can be written dow
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -53,7 +54,14 @@ def first(path: str) -> str:
 
 
 def evaluate(blocks: Blocks, selector: str) -> list[list[etree._Element | str]]:
-    return [list(block.xpath(selector, namespaces=NS)) for block in blocks]
+    """``selector`` applied to each block (compiled once: it is tried on every block)."""
+    compiled = _xpath(selector)
+    return [list(compiled(block)) for block in blocks]
+
+
+@functools.lru_cache(maxsize=512)
+def _xpath(selector: str) -> etree.XPath:
+    return etree.XPath(selector, namespaces=NS)
 
 
 NS = {"re": "http://exslt.org/regular-expressions"}
@@ -90,7 +98,7 @@ def _candidates(blocks: Blocks, keep: Callable[[etree._Element], bool]) -> list[
             parent = element.getparent()
             if parent is not None and parent is not blocks[index]:
                 counts[f"{step(parent)}/{own}"] += 1
-    return [path for path, _ in counts.most_common(40)]
+    return [path for path, _ in counts.most_common(24)]
 
 
 def choose_title(blocks: Blocks) -> str | None:
@@ -181,8 +189,9 @@ def choose_date(blocks: Blocks, *, language: str) -> tuple[str, str | None, Fami
 
 def _date_family(blocks: Blocks, texts: str) -> tuple[float, Family, list[str]] | None:
     """The printed date form found in most blocks (ties: the order of FAMILIES)."""
+    compiled = _xpath(texts)
     runs = [
-        [str(t) for t in block.xpath(texts) if _DIGIT.search(t) and not _in_skipped(t)]
+        [str(t) for t in compiled(block) if _DIGIT.search(t) and not _in_skipped(t)]
         for block in blocks
     ]
     best: tuple[float, Family, list[str]] | None = None

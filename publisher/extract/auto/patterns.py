@@ -46,6 +46,7 @@ class Family:
     name: str
     regex: str  # group 1 is the date
     numeric: bool = False  # day and month order to be decided
+    named: bool = False  # a month name
 
     @property
     def compiled(self) -> re.Pattern[str]:
@@ -55,19 +56,20 @@ class Family:
 FAMILIES = (
     Family(name="iso", regex=r"(?<!\d)(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                               r"(?:Z|[+-]\d{2}:?\d{2})?)?)(?!\d)"),
-    Family(name="month-day-year",
+    Family(name="month-day-year", named=True,
            regex=rf"(?<![\w])({_MONTH_WORD} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}})(?!\d)"),
-    Family(name="day-month-year",
+    Family(name="day-month-year", named=True,
            regex=rf"(?<![\w.])(\d{{1,2}}\.? (?:de )?{_MONTH_WORD},? (?:de )?\d{{4}})(?!\d)"),
     Family(name="dotted", regex=r"(?<![\d.])(\d{1,2}\.\s?\d{1,2}\.\s?\d{4})(?!\d)",
            numeric=True),
     Family(name="slashed", regex=r"(?<![\d/])(\d{1,2}/\d{1,2}/\d{4})(?![\d/])", numeric=True),
     Family(name="dashed", regex=r"(?<![\d-])(\d{1,2}-\d{1,2}-\d{4})(?![\d-])", numeric=True),
-    Family(name="month-day", regex=rf"(?<![\w])({_MONTH_WORD} \d{{1,2}})(?![\d,:])"),
+    Family(name="month-day", named=True, regex=rf"(?<![\w])({_MONTH_WORD} \d{{1,2}})(?![\d,:])"),
 )  # fmt: skip
 
 _ANY_DATE = re.compile("|".join(f.regex for f in FAMILIES[:-1]))
-_YEAR = re.compile(r"\d{4}")  # every form but month-day has one: a cheap first test
+_YEAR = re.compile(r"\d{4}")
+_WORD = re.compile(r"[^\W\d_]+")  # every form but month-day has one: a cheap first test
 
 
 def has_date(text: str) -> bool:
@@ -79,6 +81,8 @@ def find(family: Family, text: str) -> str | None:
     """The first date of ``family`` in ``text``."""
     if family.name != "month-day" and not _YEAR.search(text):
         return None
+    if family.named and not MONTHS.keys() & set(_WORD.findall(text.lower())):
+        return None  # no month name: the long pattern need not run
     match = family.compiled.search(text)
     return match.group(1) if match else None
 
