@@ -18,7 +18,7 @@ from typing import Any
 from lxml import etree
 
 from .blocks import HEADINGS, SKIP, classes
-from .patterns import FAMILIES, Family, dayfirst_of, find
+from .patterns import FAMILIES, Family, dayfirst_of, english, find, reads_as_date
 
 TITLE_WORDS = re.compile(r"title|headline|heading|name|subject|summary|caption", re.I)
 SUMMARY_WORDS = re.compile(r"summary|excerpt|teaser|description|intro|abstract|lead|desc", re.I)
@@ -182,6 +182,10 @@ def choose_date(blocks: Blocks, *, language: str) -> tuple[str, str | None, Fami
     if inside is None or inside[0] < 0.2:
         return "", None, None, False
     _, family, found = inside
+    sample = found[:20]
+    readable = sum(1 for text in sample if reads_as_date(english(text, family, dayfirst=True)))
+    if readable < len(sample) / 2:
+        return "", None, None, False  # looks like dates, mostly is not (11/99/2024)
     selector = f"({where}//text()[re:test(., '{family.regex}')])[1]"
     dayfirst = dayfirst_of(found, language=language) if family.numeric else False
     return selector, family.regex, family, dayfirst
