@@ -39,7 +39,7 @@ from .faults import store_message
 from .fetch import fetch_page
 from .fulltext import fill
 from .hosts import HostGate
-from .model import Config, Entry, Page, Site, Source, SourceState, StoredEntry
+from .model import Config, Page, Site, Source, SourceState, StoredEntry
 from .normalise import normalise_entries, raw_keys
 from .render import output_paths, output_urls, render, source_feed
 from .repair import restore_lost
@@ -208,20 +208,6 @@ def _announce(
         return report
     log.warning("%s: %s", source.id, warning)
     return replace(report, warnings=(*report.warnings, f"{source.id}: {warning}"))
-
-
-def preview_source(
-    source: Source, *, session: requests.Session, now: datetime
-) -> tuple[tuple[Entry, ...], tuple[str, ...]]:
-    """What the source's page gives now: entries and warnings, with nothing stored or
-    written (for checking selectors). Raises the source's error, as a run would report it.
-    """
-    page = fetch_page(source, session=session)
-    raws = extract_entries(page, source)
-    result = normalise_entries(raws, source=source, page_url=link_base(page, source), now=now)
-    if not result.entries:
-        raise ExtractError(_no_titles(source, page))
-    return result.entries, result.warnings
 
 
 def _no_titles(source: Source, page: Page) -> str:

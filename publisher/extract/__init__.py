@@ -58,8 +58,9 @@ class Format:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format(name="html", module="publisher.extract.html", select="required",
-               select_hint="a CSS or XPath selector matching one element per entry"),
+        Format(name="html", module="publisher.extract.html", select="optional",
+               select_hint="a CSS or XPath selector matching one element per entry; "
+                           "without it the entries are found automatically (format: auto)"),
         Format(name="text", module="publisher.extract.text", select="refused"),
         # kinds of source (issue 16)
         Format(name="feed", module="publisher.extract.feed", content_types=FEED_TYPES,
@@ -70,6 +71,7 @@ FORMATS: dict[str, Format] = {
                            "e.g. 'data.articles[]'"),
         Format(name="sitemap", module="publisher.extract.sitemap",
                content_types=SITEMAP_TYPES, select="refused", paged=False),
+        Format(name="auto", module="publisher.extract.auto", select="refused"),
     )
 }  # fmt: skip
 
