@@ -78,6 +78,9 @@ class Source:
     cron: str | None = None  # or a crontab expression, in the source's timezone
     jitter: int | None = None  # seconds of random delay; None = automatic
     line: int | None = None  # where the source starts in sources.yaml
+    # -- dates (issue 13): see publisher.dates --
+    languages: tuple[str, ...] = ()  # BCP 47 tags the page's dates are in; () = the page's
+    date_order: Literal["DMY", "MDY", "YMD"] | None = None  # None: decided per page
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -212,7 +215,7 @@ SOURCE_KEYS = (
     "id", "title", "url", "home", "format", "timezone", "author", "enabled", "select",
     "dayfirst", "max_entries", "max_age_days", "min_entries_ratio", "broken_after",
     "timeout", "retries", "min_delay", "respect_robots", "user_agent", "headers",
-    "max_bytes", "ttl", "every", "cron", "jitter",
+    "max_bytes", "ttl", "every", "cron", "jitter", "languages", "date_order",
 )  # fmt: skip
 DEFAULT_KEYS = tuple(k for k in SOURCE_KEYS if k not in ("id", "title", "url", "home", "select"))
 SELECT_KEYS = (
@@ -520,6 +523,7 @@ def _source_options(check: _Checker) -> dict[str, Any]:
     if check.has("timezone"):
         options["timezone"] = _timezone(check)
     options.update(_timing(check))
+    options.update(_date_options(check))
     if check.has("timeout"):
         options["timeout"] = _timeout(check)
     if check.has("headers"):
@@ -560,6 +564,33 @@ def _timing(check: _Checker) -> dict[str, Any]:
                 options["jitter"] = parse_duration(value)
             except ValueError as exc:
                 check.fail("jitter", f"'jitter': {exc} (or a number of seconds, 0 for none)")
+    return options
+
+
+def _date_options(check: _Checker) -> dict[str, Any]:
+    """``languages`` (a list of language tags dateparser knows) and ``date_order``."""
+    options: dict[str, Any] = {}
+    if check.has("languages"):
+        value = check.mapping["languages"]
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+            check.fail("languages", "'languages' must be a list of language tags, e.g. [de, en]")
+        from .dates import known_language  # dateparser loads only for sources that set it
+
+        unknown = [tag for tag in value if not known_language(tag)]
+        if unknown:
+            check.fail(
+                "languages",
+                f"unknown language {unknown[0]!r} in 'languages'; use BCP 47 tags like "
+                "de, en, pt-BR, zh",
+            )
+        options["languages"] = tuple(value)
+    if check.has("date_order"):
+        order = str(check.get("date_order", str)).upper()
+        if order not in ("DMY", "MDY", "YMD"):
+            check.fail("date_order", f"'date_order' must be DMY, MDY or YMD, not {order!r}")
+        options["date_order"] = order
     return options
 
 

@@ -18,6 +18,7 @@ class Page:
     last_modified: str | None = None
     content_type: str | None = None
     permanent_redirect: str | None = None  # set when the source URL moved for good
+    language: str | None = None  # BCP 47 tag from Content-Language (extract adds <html lang>)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,9 +31,10 @@ from pathlib import Path
 import requests
 
 from .config import Config, Site, Source
+from .dates import order_warnings
 from .decide import LAYOUT_CHANGED, MergePlan, layout_problem, plan_merge
 from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
-from .extract import extract_entries, link_base
+from .extract import extract_entries, link_base, page_language
 from .fetch import Validators, fetch_page
 from .hosts import HostGate, host_key
 from .model import Entry, Page
@@ -283,13 +284,16 @@ def preview_source(
     """
     page = fetch_page(source, session=session)
     raws = extract_entries(page, source)
-    result = normalise_entries(raws, source=source, page_url=link_base(page, source), now=now)
+    result = normalise_entries(
+        raws, source=source, page_url=link_base(page, source), now=now,
+        language=page_language(page, source),
+    )  # fmt: skip
     if not result.entries:
         raise ExtractError(
             f"{source.id}: no entries found on {page.url}: the items matched but none had "
             "a title; check the title selector"
         )
-    return result.entries, result.warnings
+    return result.entries, result.warnings + order_warnings(source.id, result.entries)
 
 
 def host_order(sources: Sequence[Source]) -> list[int]:
@@ -448,7 +452,10 @@ def _finish(
     with stage(timings, "store"):  # entries seen before exactly as they are now
         known = store.entries_by_raw_key(source.id, raw_keys(raws, source=source, page_url=base))
     with stage(timings, "normalise"):
-        normalised = normalise_entries(raws, source=source, page_url=base, now=now, known=known)
+        normalised = normalise_entries(
+            raws, source=source, page_url=base, now=now, known=known,
+            language=page_language(page, source),
+        )  # fmt: skip
     for warning in normalised.warnings:
         log.warning("%s", warning)
     entries = normalised.entries
