@@ -305,7 +305,8 @@ def normalise_entries(
     own_pages = {canonical_link(page_url), canonical_link(source.home)}
     context = _raw_context(source, page_url)
     reused = 0
-    dates = page_dates((raw.date for raw in raws if raw.date), source, language)
+    fixed = source.select is not None and source.select.date_format  # no order to decide
+    dates = page_dates((raw.date for raw in raws if raw.date and not fixed), source, language)
     if dates.note:
         warnings.append(f"{source.id}: dates on {page_url}: {dates.note}")
     for raw in raws:

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher.dates import DateError, read_date
+from publisher import dates as dates_module
+from publisher.dates import DateError, page_order, read_date
+from publisher.dates import parse_date as public_parse
 
 from .conftest import NOW
 
@@ -98,8 +100,6 @@ def test_date_only_is_midnight_in_the_source_timezone(day) -> None:
 
 # -- issue 13: many languages, orders, relative dates, the public function ----------------
 
-from publisher import dates as dates_module  # noqa: E402
-from publisher.dates import page_order, parse_date as public_parse  # noqa: E402
 
 MARCH = datetime(2026, 3, 10, 12, 30, tzinfo=UTC)  # a Tuesday
 

@@ -28,8 +28,8 @@ def read_format(text: str, date_format: str, *, languages: Sequence[str] = ()) -
     """``text`` read with ``date_format`` (strptime directives), names in ``languages``."""
     try:
         return datetime.strptime(text, date_format)  # noqa: DTZ007 - localised by the caller
-    except ValueError as exc:
-        error = exc
+    except ValueError:
+        pass
     if _NAMED.search(date_format):
         months, days = _names(tuple(languages))
         wants_month = "%b" in date_format or "%B" in date_format
@@ -47,10 +47,11 @@ def read_format(text: str, date_format: str, *, languages: Sequence[str] = ()) -
         full = date_format.replace("%b", "%B").replace("%a", "%A")
         try:
             return datetime.strptime(translated, full)  # noqa: DTZ007
-        except ValueError as exc:
-            error = exc
-    names = f" (names read in {', '.join(languages)})" if languages else ""
-    raise DateError(f"{text!r} does not match date_format {date_format!r}{names}: {error}")
+        except ValueError:
+            pass
+    named = languages and _NAMED.search(date_format)
+    names = f" (names read in {', '.join(languages)})" if named else ""
+    raise DateError(f"{text!r} does not match date_format {date_format!r}{names}")
 
 
 @functools.lru_cache(maxsize=64)
