@@ -21,7 +21,8 @@ from datetime import UTC, datetime, tzinfo
 
 from .checks import order_warnings, out_of_order
 from .errors import DateError
-from .fast import NUMERIC, numeric_parts, pop_zone, read_english, read_iso, read_numeric
+from .fast import NUMERIC, WEEKDAY_NOTE, numeric_parts, pop_zone, read_cjk, read_english
+from .fast import read_iso, read_numeric
 from .formats import read_format
 from .multilang import dateparser_languages, known_language, read_any
 from .order import (
@@ -94,6 +95,7 @@ def read_date(
         raise ValueError(f"order must be one of {', '.join(ORDERS)} or None, not {order!r}")
     zone = zoneinfo.ZoneInfo(tz) if isinstance(tz, str) else tz
     cleaned = _SPACE.sub(" ", _NOISE.sub(" ", text)).strip(" ,;")
+    cleaned = WEEKDAY_NOTE.sub("", cleaned) or cleaned
     if not cleaned:
         raise DateError("empty date")
     relative = False
@@ -125,7 +127,10 @@ def _read_local(
 ) -> tuple[datetime, bool]:
     tags = tuple(languages) if languages is not None else ()
     decided = order or _text_order(text, tags)
-    numeric = read_numeric(text, order=decided, now=now.astimezone(tz))
+    local_now = now.astimezone(tz)
+    numeric = read_numeric(text, order=decided, now=local_now)
+    if numeric is None:
+        numeric = read_cjk(text, now=local_now)
     if numeric is not None:
         return numeric, False
     if text.isascii() and (not tags or any(_english(tag) for tag in tags)):

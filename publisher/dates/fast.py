@@ -92,6 +92,15 @@ _MONTHS = {
     for number, names in enumerate(dateutil_parser.parserinfo.MONTHS, start=1)
     for name in names
 }
+_INFO = dateutil_parser.parserinfo
+# Every word dateutil reads as part of an English date: a text with any other word
+# ("12 Mart 1921" is Turkish) is not English, and dateutil would misread it.
+_ENGLISH_WORDS = frozenset(
+    word.lower()
+    for group in (*_INFO.MONTHS, *_INFO.WEEKDAYS, *_INFO.AMPM, *_INFO.HMS)
+    for word in group
+) | frozenset(w.lower() for w in (*_INFO.JUMP, *_INFO.UTCZONE, *_INFO.PERTAIN, *TZINFOS))
+_WORDS = re.compile(r"[A-Za-z]+")
 MONTH_NAMES = tuple(names[-1] for names in dateutil_parser.parserinfo.MONTHS)
 DAY_NAMES = tuple(names[-1] for names in dateutil_parser.parserinfo.WEEKDAYS)
 # A numeric date ("09.02.2015", "28/04", "2015/2/9", "11-08-14"), maybe with a time.
@@ -101,6 +110,31 @@ NUMERIC = re.compile(
     r"(?P<H>\d{1,2})[:h.](?P<M>\d{2})(?::(?P<S>\d{2}))?"
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?(?:\s*(?:Uhr|h))?)?"
 )
+
+
+# "2024年3月15日", "3月23日", "2024년 3월 15일", with a time "6时35分" / "6:35": dateparser
+# reads the first but not the year-less ones that Chinese and Japanese lists print.
+_CJK = re.compile(
+    r"(?:(?P<y>\d{4})\s*[年년]\s*)?(?P<m>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})\s*[日일号號]"
+    r"(?:\s*(?:[(（][^)）]{1,4}[)）])?\s*(?P<H>\d{1,2})\s*[时時:：시]\s*(?P<M>\d{2})\s*[分분]?)?"
+)
+# A weekday in brackets after a date: "2026.03.22 (일)", "2024/03/15（金）", "(Mon)".
+WEEKDAY_NOTE = re.compile(r"\s*[(（][^\d()（）]{1,4}[)）]\s*$")
+
+
+def read_cjk(text: str, *, now: datetime) -> datetime | None:
+    """A date written with 年月日 (or 년월일), naive; None when ``text`` is not one."""
+    match = _CJK.fullmatch(text)
+    if match is None:
+        return None
+    month, day = int(match.group("m")), int(match.group("d"))
+    hour, minute = int(match.group("H") or 0), int(match.group("M") or 0)
+    try:
+        if match.group("y"):
+            return datetime(int(match.group("y")), month, day, hour, minute)  # noqa: DTZ001
+        return _latest_year(now, month, day, hour, minute)
+    except ValueError:
+        raise DateError(f"{text!r} names a day or time that does not exist") from None
 
 
 def read_iso(text: str) -> datetime | None:
@@ -120,8 +154,10 @@ def numeric_parts(match: re.Match[str], order: str) -> tuple[int | None, int, in
         return int(a), int(b), int(c) if c else 1
     if c is None:  # no year: "28/04" day first, "04/28" month first, "04/28" in YMD too
         return (None, int(b), int(a)) if order == "DMY" else (None, int(a), int(b))
-    if order == "YMD":  # 26/03/10 on a year-first page
+    if order == "YMD" and len(c) == 2:  # 26/03/10 on a year-first page
         return _year(a), int(b), int(c)
+    if order == "YMD":  # 03.04.2024 on a year-first (Swedish) page: day first
+        return int(c), int(b), int(a)
     if order == "DMY":
         return _year(c), int(b), int(a)
     return _year(c), int(a), int(b)
@@ -178,6 +214,8 @@ def read_english(text: str, *, order: str, now: datetime, tz: tzinfo) -> datetim
     named = _named_month_date(text)
     if named is not None:
         return named
+    if not all(word.lower() in _ENGLISH_WORDS for word in _WORDS.findall(text)):
+        return None  # a word dateutil does not know: not English, not for dateutil
     dayfirst, yearfirst = order == "DMY", order == "YMD"
     try:
         first = dateutil_parser.parse(

@@ -102,4 +102,9 @@ def _parser(languages: tuple[str, ...] | None, order: str | None, base: datetime
     }
     if order:
         settings["DATE_ORDER"] = order
-    return DateDataParser(languages=list(languages) if languages else None, settings=settings)
+    return DateDataParser(  # the page's language first: "12 Mart 1921" is Turkish, not English
+        languages=list(languages) if languages else None,
+        settings=settings,
+        try_previous_locales=False,
+        use_given_order=bool(languages),
+    )
