@@ -8,7 +8,9 @@ Two sets of real date strings, each with the date a person reads in it:
   pages, read in place (never copied), each page's dates read in the order decided for
   the whole page, as ``run`` does.
 
-Prints a table (language, strings, right, accuracy) in the Markdown of docs/dates.md.
+Prints a table (language, strings, right, accuracy) in the Markdown of docs/dates.md,
+then the cost of reading dates per corpus layout (benchmarks/corpus.py): the time to
+normalise the same number of entries on English/ISO pages and on German pages.
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from time import perf_counter
+
+from benchmarks import corpus
+from publisher.config import Selectors, Source
+from publisher.extract import extract_html
+from publisher.model import Page
+from publisher.normalise import normalise_entries
 
 from publisher.dates import DateError, date_languages, page_order, read_date
 
@@ -108,6 +117,28 @@ def misses(cases: list[Case]) -> list[Case]:
     return [case for case in cases if check(case) is False]
 
 
+def layout_cost(layout: str, *, pages: int = 30, entries: int = 50) -> float:
+    """Milliseconds to normalise one page of ``entries`` entries in ``layout``, fresh
+    (nothing reused from a store), with dateparser loaded already."""
+    sources = [corpus.corpus_source(index, (layout,)) for index in range(pages)]
+    prepared = []
+    for item in sources:
+        text = corpus.render_page(item, entries).decode("utf-8")
+        select = Selectors(**corpus.selectors(layout))
+        source = Source(
+            id=item.id, url=f"https://example.org{item.path}", title=item.id,
+            home=f"https://example.org{item.path}", timezone=item.timezone, select=select,
+        )  # fmt: skip
+        raws = extract_html(text, select, url=source.url, where=item.id)
+        prepared.append((source, raws, "de" if layout == "de" else "en"))
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    normalise_entries(prepared[0][1], source=prepared[0][0], page_url="https://x/", now=now)
+    started = perf_counter()
+    for source, raws, language in prepared:
+        normalise_entries(raws, source=source, page_url=source.url, now=now, language=language)
+    return (perf_counter() - started) * 1000 / pages
+
+
 def main() -> None:
     sets = {"public pages (tests/data/dates/real_dates.csv)": list(table_cases())}
     if REALWORLD.is_dir():
@@ -121,6 +152,11 @@ def main() -> None:
         print(f"| **all** | {total} | {good} | {100 * good / max(total, 1):.1f}% |")
         for case in misses(cases):
             print(f"- miss: {case.text!r} ({' '.join(case.languages)}) want {case.expected}")
+    print("\n### cost per page of 50 entries (normalise stage)\n")
+    print("| layout | dates | ms per page |\n|---|---|---:|")
+    for layout, dates in (("iso", "ISO 8601 attribute"), ("text", "March 7, 2026"),
+                          ("div", "07 Mar 2026"), ("de", "German (3 forms)")):  # fmt: skip
+        print(f"| {layout} | {dates} | {layout_cost(layout):.2f} |")
 
 
 if __name__ == "__main__":

@@ -114,3 +114,47 @@ def test_pages_are_read_as_html(page: str):
 def test_a_page_that_is_json_has_no_entries():
     with pytest.raises(ExtractError, match="matched nothing"):
         extract_html('{"a": 1}', SELECT, url="https://x.example/", where="t")
+
+
+# -- issue 13: day, month name and year in other languages, without dateparser ------------
+
+_NAMED_FORMS = {
+    "de": ("{d}. {m} {y}", "Dienstag, {d}. {m} {y}, 10:30 Uhr", "{d}. {m} {y} um 18:05"),
+    "fr": ("{d} {m} {y}", "{d} {m} {y} à 10h30"),
+    "es": ("{d} de {m} de {y}", "{d} {m} {y}"),
+    "ru": ("{d} {m} {y}",),
+    "nl": ("{d} {m} {y}",),
+}
+_MONTH_WORDS = {
+    "de": ("Januar", "März", "Mai", "Dezember", "Mrz", "Jänner"),
+    "fr": ("janvier", "mars", "août", "déc."),
+    "es": ("enero", "marzo", "agosto", "dic"),
+    "ru": ("января", "марта", "мая", "декабря"),
+    "nl": ("januari", "maart", "mei", "december"),
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    data=st.data(),
+    language=st.sampled_from(sorted(_NAMED_FORMS)),
+    day=st.integers(1, 32),
+    year=st.integers(1990, 2026),
+)
+def test_named_months_read_as_dateparser_reads_them(data, language, day, year):
+    form = data.draw(st.sampled_from(_NAMED_FORMS[language]))
+    month = data.draw(st.sampled_from(_MONTH_WORDS[language]))
+    text = form.format(d=day, m=month, y=year)
+    saved = dates.read_named
+    try:
+        fast = dates.read_date(text, tz="UTC", now=NOW, languages=[language, "en"]).value
+    except dates.DateError:
+        fast = None
+    dates.read_named = lambda *a, **k: None  # type: ignore[assignment]
+    try:
+        slow = dates.read_date(text, tz="UTC", now=NOW, languages=[language, "en"]).value
+    except dates.DateError:
+        slow = None
+    finally:
+        dates.read_named = saved
+    assert fast == slow, text

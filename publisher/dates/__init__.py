@@ -21,10 +21,19 @@ from datetime import UTC, datetime, tzinfo
 
 from .checks import order_warnings, out_of_order
 from .errors import DateError
-from .fast import NUMERIC, WEEKDAY_NOTE, numeric_parts, pop_zone, read_cjk, read_english
-from .fast import read_iso, read_numeric
+from .fast import (
+    NUMERIC,
+    WEEKDAY_NOTE,
+    numeric_parts,
+    pop_zone,
+    read_cjk,
+    read_english,
+    read_iso,
+    read_numeric,
+)
 from .formats import read_format
 from .multilang import dateparser_languages, known_language, read_any
+from .named import read_named
 from .order import (
     ORDERS,
     DateSettings,
@@ -138,6 +147,10 @@ def _read_local(
         if english is not None:
             _check_order(text, english, decided)
             return english, False
+    if tags:
+        named = read_named(text, languages=tags)
+        if named is not None:
+            return named, False
     codes = dateparser_languages(tags) if languages is not None else None
     found = read_any(text, languages=codes, order=order or _order_of(tags), now=now, tz=tz)
     _check_order(text, found.value, decided)

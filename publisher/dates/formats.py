@@ -31,7 +31,7 @@ def read_format(text: str, date_format: str, *, languages: Sequence[str] = ()) -
     except ValueError:
         pass
     if _NAMED.search(date_format):
-        months, days = _names(tuple(languages))
+        months, days = names(tuple(languages))
         wants_month = "%b" in date_format or "%B" in date_format
         wants_day = "%a" in date_format or "%A" in date_format
 
@@ -50,12 +50,12 @@ def read_format(text: str, date_format: str, *, languages: Sequence[str] = ()) -
         except ValueError:
             pass
     named = languages and _NAMED.search(date_format)
-    names = f" (names read in {', '.join(languages)})" if named else ""
-    raise DateError(f"{text!r} does not match date_format {date_format!r}{names}")
+    note = f" (names read in {', '.join(languages)})" if named else ""
+    raise DateError(f"{text!r} does not match date_format {date_format!r}{note}")
 
 
 @functools.lru_cache(maxsize=64)
-def _names(languages: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
+def names(languages: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
     """Every month and day name of ``languages`` (and English) -> its English full name."""
     months = {name.casefold(): name for name in MONTH_NAMES}
     days = {name.casefold(): name for name in DAY_NAMES}

@@ -69,8 +69,10 @@ def read_any(
     if value is None:
         where = f" in {', '.join(languages)}" if languages else ""
         raise DateError(f"{text!r} is not a date{where} (or names a day that does not exist)")
-    shifted, _ = _parse(text, languages, order, base - _SHIFT)
-    relative = shifted is not None and (value.month, value.day) != (shifted.month, shifted.day)
+    relative = False
+    if str(value.year) not in text:  # a year printed in the text: absolute, no second parse
+        shifted, _ = _parse(text, languages, order, base - _SHIFT)
+        relative = shifted is not None and (value.month, value.day) != (shifted.month, shifted.day)
     if period == "year" and not relative:
         raise DateError(f"{text!r} gives only a year, not a date")
     if relative and period != "time":
