@@ -26,11 +26,9 @@ from time import perf_counter
 
 from benchmarks import corpus
 from publisher.config import Selectors, Source
-from publisher.extract import extract_html
-from publisher.model import Page
-from publisher.normalise import normalise_entries
-
 from publisher.dates import DateError, date_languages, page_order, read_date
+from publisher.extract import extract_html
+from publisher.normalise import normalise_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "tests" / "data" / "dates" / "real_dates.csv"
