@@ -142,10 +142,9 @@ def test_page_language(text: str, header, expected) -> None:
 
 
 def test_preview_warns_about_the_order_and_a_date_far_out_of_it(tmp_path: Path) -> None:
+    printed = ["14.12.2015", "13.12.2015", "12.12.2005", "11.12.2015", "10.12.2015"]
     items = "".join(
-        f'<li><a href="/e/{i}">Entry {i}</a> <time>{d}</time></li>'
-        for i, d in enumerate(["14.12.2015", "13.12.2015", "12.12.2005", "11.12.2015",
-                               "10.12.2015", "09.12.2015"])  # fmt: skip
+        f'<li><a href="/e/{i}">Entry {i}</a> <time>{d}</time></li>' for i, d in enumerate(printed)
     )
     page = tmp_path / "page.html"
     page.write_text(f'<html lang="de"><body><ul>{items}</ul></body></html>', encoding="utf-8")

@@ -28,6 +28,7 @@ from .fast import (
     pop_zone,
     read_cjk,
     read_english,
+    read_english_named,
     read_iso,
     read_numeric,
 )
@@ -123,6 +124,10 @@ def _read_free(
     iso = read_iso(text)
     if iso is not None:
         return iso, False
+    if languages is None or any(_english(tag) for tag in languages):
+        named = read_english_named(text)  # "March 7, 2026": the commonest form, first
+        if named is not None:
+            return named, False
     rest, zone = pop_zone(text)  # "EDT", "MESZ", "UTC+2": the offset the text names
     rest = rest or text
     value, relative = _read_local(rest, now=now, tz=zone or tz, languages=languages, order=order)

@@ -211,7 +211,7 @@ def _latest_year(
 
 def read_english(text: str, *, order: str, now: datetime, tz: tzinfo) -> datetime | None:
     """Named English months, RFC 822 and the rest of what dateutil reads; else None."""
-    named = _named_month_date(text)
+    named = read_english_named(text)
     if named is not None:
         return named
     if not all(word.lower() in _ENGLISH_WORDS for word in _WORDS.findall(text)):
@@ -242,7 +242,7 @@ def read_english(text: str, *, order: str, now: datetime, tz: tzinfo) -> datetim
     return latest.replace(tzinfo=first.tzinfo)
 
 
-def _named_month_date(text: str) -> datetime | None:
+def read_english_named(text: str) -> datetime | None:
     """The common printed forms, read as dateutil reads them, without dateutil; else None."""
     match = _MONTH_DAY_YEAR.fullmatch(text)
     if match:
