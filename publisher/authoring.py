@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 import requests
 
 from .config import parse_config
+from .dates import order_warnings
 from .errors import ConfigError, ExtractError
-from .extract import auto, extract_entries, link_base
+from .extract import auto, extract_entries, link_base, page_language
 from .extract.auto.detect import Detection
 from .fetch import fetch_page
 from .model import Entry, Page, RawEntry, Selectors, Source
@@ -126,14 +127,17 @@ def preview(source: Source, *, session: requests.Session, now: datetime) -> Prev
     """Fetch ``source`` and say what its selectors (or auto detection) give."""
     page = fetch_page(source, session=session)
     raws = extract_entries(page, source)
-    result = normalise_entries(raws, source=source, page_url=link_base(page, source), now=now)
+    result = normalise_entries(
+        raws, source=source, page_url=link_base(page, source), now=now,
+        language=page_language(page, source),
+    )  # fmt: skip
     if not result.entries:
         raise ExtractError(
             f"{source.id}: no entries found on {page.url}: the items matched but none had "
             f"a title; check the title selector (publisher preview {source.id})"
         )
     matched = field_counts(raws)
-    warnings = list(result.warnings)
+    warnings = [*result.warnings, *order_warnings(source.id, result.entries)]
     if raws and not matched["link"]:
         warnings.append(
             f"'link' matched nothing in any of the {len(raws)} items: every entry links to "

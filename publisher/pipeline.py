@@ -34,7 +34,7 @@ import requests
 from .collections import write_collections
 from .decide import LAYOUT_CHANGED, feed_window, layout_problem, plan_merge
 from .errors import ClockError, ExtractError, FetchError, LayoutChangedError, PublisherError
-from .extract import extract_entries, first_page_count, link_base
+from .extract import extract_entries, first_page_count, link_base, page_language
 from .faults import store_message
 from .fetch import fetch_page
 from .fulltext import fill
@@ -297,8 +297,9 @@ def _finish(
         )  # fmt: skip
     with stage(run.timings, "normalise"):
         normalised = normalise_entries(
-            raws, source=source, page_url=base, now=run.now, known=prior.known, keys=keys
-        )
+            raws, source=source, page_url=base, now=run.now, known=prior.known, keys=keys,
+            language=page_language(page, source),
+        )  # fmt: skip
     for warning in normalised.warnings:
         log.warning("%s", warning)
     entries = normalised.entries
