@@ -16,15 +16,10 @@ import pytest
 
 from publisher.decode import decode
 from publisher.extract import extract_entries, link_base
+from publisher.links import canonical_link, clean_link, text_link
 from publisher.model import Page, Selectors, Source
-from publisher.normalise import (
-    canonical_link,
-    clean_link,
-    clean_text,
-    entry_id,
-    normalise_entry,
-    text_link,
-)  # fmt: skip
+from publisher.normalise import entry_id, normalise_entry
+from publisher.text import clean_text
 
 from .support import NOW, REALWORLD
 
