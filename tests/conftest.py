@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from .localserver import LocalServer, Servers
+from .scale_servers import Postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -58,3 +59,19 @@ def serve() -> Iterator[Callable[..., LocalServer]]:
             return servers.start(LocalServer(routes=routes or {}, **kw))  # type: ignore[arg-type]
 
         yield start
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL server on loopback for the whole session (started on first use)."""
+    server = Postgres()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: Postgres) -> str:
+    """The URL of a new, empty PostgreSQL database."""
+    return postgres.database()

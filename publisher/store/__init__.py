@@ -1,10 +1,12 @@
-"""The embedded state store: SQLite through the standard library.
+"""The state store: SQLite through the standard library, or PostgreSQL (site.state a
+``postgresql://`` URL, see :mod:`publisher.store.connection`), with the same SQL.
 
 It remembers every entry a source ever showed (first seen, last seen, content
 fingerprint) and each source's last fetch (validators, outcome, failure count).
 
-    schema   migrations (PRAGMA user_version) and connection set-up
-    rows     records <-> rows
+    schema      migrations, the same for both engines
+    connection  what differs between the engines (placeholders, BEGIN, schema version)
+    rows        records <-> rows
 
 A page is read with one call (:meth:`Store.prior`) and written in one transaction
 (:meth:`Store.commit_success`); what a run learnt of its unchanged pages and of the feed
@@ -20,12 +22,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from ..decide import MergePlan
 from ..errors import StoreError
 from ..model import RobotsFile, SourceState, StoredEntry
 from .rows import chunks, entry_of, row_of, state_of, to_ts
-from .schema import MIGRATIONS, SCHEMA_VERSION, sql_statements, use_wal
+from .connection import Connection, open_connection
+from .schema import MIGRATIONS, SCHEMA_VERSION, sql_statements
 
 # Failure kinds that mean "the page answered, but without usable entries".
 LAYOUT_KINDS = frozenset({"layout", "extract"})
@@ -41,27 +45,32 @@ class Prior:
 
 
 class Store:
-    """A state store on one SQLite file. Use as a context manager, or call :meth:`close`."""
+    """A state store on a SQLite file or a PostgreSQL database. Use as a context manager,
+    or call :meth:`close`."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
+    def __init__(self, path: Path | str, *, worker: str | None = None):
+        """``path``: a SQLite file, or a ``postgresql://`` URL. ``worker``: the name
+        recorded against each source this store records a run of (``publisher worker``)."""
+        self.path = path if isinstance(path, str) and "://" in path else Path(path)
+        self.worker = worker
+        self._lock = threading.RLock()
         try:
-            if str(path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                str(path), isolation_level=None, check_same_thread=False, timeout=30
-            )
-            self._db.row_factory = sqlite3.Row
-            use_wal(self._db, timeout=30.0)
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._lock = threading.RLock()
-            self._migrate()
+            self._db: Connection = open_connection(path)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{path}: cannot open the state store: {exc}. If the file is damaged, move "
-                "it aside; the next run rebuilds it (entries will count as new once)."
-            ) from exc
+            raise self._damaged(exc) from exc
+        try:
+            self._migrate()
+        except BaseException as exc:
+            self._db.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise self._damaged(exc) from exc
+            raise
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> StoreError:
+        return StoreError(
+            f"{self.path}: cannot open the state store: {exc}. If the file is damaged, move "
+            "it aside; the next run rebuilds it (entries will count as new once)."
+        )
 
     def __enter__(self) -> Store:
         return self
@@ -72,17 +81,15 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
+    @property
+    def round_trips(self) -> int:
+        """Statements sent to the engine so far (each one round trip)."""
+        return self._db.round_trips
+
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            else:
-                self._db.execute("COMMIT")
+    def _transaction(self) -> Iterator[Connection]:
+        with self._lock, self._db.transaction():
+            yield self._db
 
     def _migrate(self) -> None:
         """Apply the missing migrations in one transaction.
@@ -91,7 +98,7 @@ class Store:
         store at once migrate it once.
         """
         with self._transaction() as db:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            version = db.get_version()
             if version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path}: the state store has schema version {version}, newer than "
@@ -100,11 +107,12 @@ class Store:
             for number in range(version, SCHEMA_VERSION):
                 for statement in sql_statements(MIGRATIONS[number]):
                     db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number + 1}")
+                db.set_version(number + 1)
 
     @property
     def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        with self._lock:
+            return self._db.get_version()
 
     # -- entries --------------------------------------------------------------------------
 
@@ -120,7 +128,7 @@ class Store:
 
     def _rows_in(
         self, query: str, values: Iterable[str], *, before: tuple[object, ...] = ()
-    ) -> Iterator[sqlite3.Row]:
+    ) -> Iterator[Any]:
         """The rows of ``query``, whose ``IN ({marks})`` takes ``values`` (see :func:`chunks`).
         Call it holding the lock."""
         for chunk in chunks(dict.fromkeys(values)):
@@ -236,16 +244,26 @@ class Store:
             db.execute(
                 """
                 INSERT INTO sources (id, etag, last_modified, last_attempt, last_success,
-                    last_status, failures, last_error, error_kind, entries_seen)
-                VALUES (?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?)
+                    last_status, failures, last_error, error_kind, entries_seen, worker)
+                VALUES (?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
                     etag = excluded.etag, last_modified = excluded.last_modified,
                     last_attempt = excluded.last_attempt, last_success = excluded.last_success,
                     last_status = excluded.last_status, failures = 0, last_error = NULL,
                     error_kind = NULL, layout_failures = 0,
-                    entries_seen = COALESCE(excluded.entries_seen, sources.entries_seen)
+                    entries_seen = COALESCE(excluded.entries_seen, sources.entries_seen),
+                    worker = excluded.worker
                 """,
-                (source_id, etag, last_modified, to_ts(now), to_ts(now), status, entries_seen),
+                (
+                    source_id,
+                    etag,
+                    last_modified,
+                    to_ts(now),
+                    to_ts(now),
+                    status,
+                    entries_seen,
+                    self.worker,
+                ),  # fmt: skip
             )
             if plan is not None and plan.seen:
                 query = "UPDATE entries SET last_seen = ? WHERE source = ? AND id IN ({marks})"
@@ -270,7 +288,7 @@ class Store:
         one each, is most of the cost of a run where nothing changed.
         """
         stamp = to_ts(now)
-        unchanged = [(stamp, stamp, source_id) for source_id in not_modified]
+        unchanged = [(stamp, stamp, self.worker, source_id) for source_id in not_modified]
         stamps = [(digest, source_id) for source_id, digest in (published or {}).items()]
         if not (unchanged or stamps):
             return
@@ -278,7 +296,8 @@ class Store:
             db.executemany(
                 """
                 UPDATE sources SET last_attempt = ?, last_success = ?, last_status = 304,
-                    failures = 0, last_error = NULL, error_kind = NULL, layout_failures = 0
+                    failures = 0, last_error = NULL, error_kind = NULL, layout_failures = 0,
+                    worker = ?
                 WHERE id = ?
                 """,
                 unchanged,
@@ -297,15 +316,24 @@ class Store:
             db.execute(
                 """
                 INSERT INTO sources (id, last_attempt, last_status, failures, last_error,
-                    error_kind, layout_failures)
-                VALUES (?, ?, ?, 1, ?, ?, ?)
+                    error_kind, layout_failures, worker)
+                VALUES (?, ?, ?, 1, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
                     last_attempt = excluded.last_attempt, last_status = excluded.last_status,
                     failures = sources.failures + 1, last_error = excluded.last_error,
                     error_kind = excluded.error_kind,
-                    layout_failures = sources.layout_failures + excluded.layout_failures
+                    layout_failures = sources.layout_failures + excluded.layout_failures,
+                    worker = excluded.worker
                 """,
-                (source_id, to_ts(now), status, error, kind, int(kind in LAYOUT_KINDS)),
+                (
+                    source_id,
+                    to_ts(now),
+                    status,
+                    error,
+                    kind,
+                    int(kind in LAYOUT_KINDS),
+                    self.worker,
+                ),  # fmt: skip
             )
 
     # -- full text (publisher.fulltext) ---------------------------------------------------
