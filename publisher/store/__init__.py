@@ -27,8 +27,8 @@ from typing import Any
 from ..decide import MergePlan
 from ..errors import StoreError
 from ..model import RobotsFile, SourceState, StoredEntry
-from .rows import chunks, entry_of, row_of, state_of, to_ts
 from .connection import Connection, open_connection
+from .rows import chunks, entry_of, row_of, state_of, to_ts
 from .schema import MIGRATIONS, SCHEMA_VERSION, sql_statements
 
 # Failure kinds that mean "the page answered, but without usable entries".
@@ -220,6 +220,7 @@ class Store:
 
         ``plan`` is None for an unchanged page (HTTP 304): only the outcome is recorded.
         """
+        stamp = to_ts(now)
         with self._transaction() as db:
             if plan is not None:
                 db.executemany(
@@ -254,16 +255,7 @@ class Store:
                     entries_seen = COALESCE(excluded.entries_seen, sources.entries_seen),
                     worker = excluded.worker
                 """,
-                (
-                    source_id,
-                    etag,
-                    last_modified,
-                    to_ts(now),
-                    to_ts(now),
-                    status,
-                    entries_seen,
-                    self.worker,
-                ),  # fmt: skip
+                (source_id, etag, last_modified, stamp, stamp, status, entries_seen, self.worker),
             )
             if plan is not None and plan.seen:
                 query = "UPDATE entries SET last_seen = ? WHERE source = ? AND id IN ({marks})"
@@ -312,6 +304,7 @@ class Store:
         A failure of a kind in :data:`LAYOUT_KINDS` (the page had no usable entries) also
         counts towards ``layout_failures``; other kinds leave that count alone.
         """
+        layout = int(kind in LAYOUT_KINDS)
         with self._transaction() as db:
             db.execute(
                 """
@@ -325,15 +318,7 @@ class Store:
                     layout_failures = sources.layout_failures + excluded.layout_failures,
                     worker = excluded.worker
                 """,
-                (
-                    source_id,
-                    to_ts(now),
-                    status,
-                    error,
-                    kind,
-                    int(kind in LAYOUT_KINDS),
-                    self.worker,
-                ),  # fmt: skip
+                (source_id, to_ts(now), status, error, kind, layout, self.worker),
             )
 
     # -- full text (publisher.fulltext) ---------------------------------------------------

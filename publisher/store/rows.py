@@ -1,4 +1,4 @@
-"""Records <-> rows (SQLite or PostgreSQL) and values: every timestamp is stored as UTC ISO 8601 text."""
+"""Records <-> rows (SQLite or PostgreSQL): every timestamp is stored as UTC ISO 8601 text."""
 
 from __future__ import annotations
 
