@@ -16,13 +16,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from pathlib import Path
 
 from .model import Collection, Config, Origin, Site, Source, StoredEntry
 from .render import feed_id, feed_urls, render_feeds
 from .store import Store
 from .window import collection_window, members
-from .write import write_if_changed
+from .write import FeedWriter
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +38,8 @@ def as_source(collection: Collection, site: Site) -> Source:
     )
 
 
-def collection_paths(out_dir: Path, collection: Collection) -> tuple[Path, Path]:
-    return out_dir / f"{collection.id}.atom", out_dir / f"{collection.id}.rss"
+def collection_names(collection: Collection) -> tuple[str, str]:
+    return f"{collection.id}.atom", f"{collection.id}.rss"
 
 
 def origins(
@@ -67,7 +66,7 @@ def write_collections(
     changed: Iterable[str],
     store: Store,
     now: datetime,
-    out_dir: Path,
+    out: FeedWriter,
 ) -> tuple[str, ...]:
     """Write the collections of ``config`` that ``changed`` sources (ids whose files were
     written) belong to, and any whose files are missing; the paths written."""
@@ -75,14 +74,11 @@ def write_collections(
     written: list[str] = []
     for collection in config.collections:
         sources = members(collection, config.sources)
-        paths = collection_paths(out_dir, collection)
-        missing = not all(path.exists() for path in paths)
+        missing = out.stamp(collection_names(collection)) is None
         if not missing and not touched.intersection(source.id for source in sources):
             continue
         written.extend(
-            write_collection(
-                collection, sources, site=config.site, store=store, now=now, out_dir=out_dir
-            )
+            write_collection(collection, sources, site=config.site, store=store, now=now, out=out)
         )
     return tuple(written)
 
@@ -94,7 +90,7 @@ def write_collection(
     site: Site,
     store: Store,
     now: datetime,
-    out_dir: Path,
+    out: FeedWriter,
 ) -> tuple[str, ...]:
     """Render one collection from the store and write the files whose bytes differ."""
     entries = collection_window(store, collection, sources, now=now)
@@ -105,11 +101,10 @@ def write_collection(
         as_source(collection, site), site, entries, fallback_updated=fallback,
         origins=origins(sources, site, entries, fallback=fallback),
     )  # fmt: skip
-    paths = collection_paths(out_dir, collection)
     written = tuple(
-        str(path)
-        for path, data in zip(paths, (files.atom, files.rss), strict=True)
-        if write_if_changed(path, data)
+        out.where(name)
+        for name, data in zip(collection_names(collection), (files.atom, files.rss), strict=True)
+        if out.write(name, data, max_age=collection.ttl * 60)
     )
     if written:
         log.info("collection %s: %s written", collection.id, ", ".join(written))

@@ -82,6 +82,12 @@ class StoreError(PublisherError):
     kind = "store"
 
 
+class OutputError(PublisherError):
+    """A feed file cannot be written to its storage (site.output)."""
+
+    kind = "output"
+
+
 class LockError(PublisherError):
     """Another publisher process holds the state folder."""
 

@@ -48,7 +48,7 @@ from .store import Store
 from .websub import ping_hub
 from .window import filters_key, source_window
 from .workers import fetched_in_turn
-from .write import files_stamp, write_if_changed
+from .write import FeedWriter, open_writer
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class _Run:
     site: Site
     store: Store
     now: datetime
-    out: Path
+    out: FeedWriter
     timings: StageTimes | None
     full_text: Callable[[Source, Sequence[StoredEntry]], int]  # fetches missing articles
     stamps: dict[str, str | None] = field(default_factory=dict)  # feed files written
@@ -86,7 +86,7 @@ def run_once(
     session: requests.Session,
     store: Store,
     now: datetime,
-    out_dir: Path | None = None,
+    out_dir: Path | str | None = None,
     on_report: Callable[[SourceReport], None] | None = None,
     workers: int | None = None,
     gate: HostGate | None = None,
@@ -122,7 +122,7 @@ def run_once(
 
     run = _Run(
         site=site, store=store, now=now, timings=timings, full_text=full_text,
-        out=out_dir if out_dir is not None else site.output,
+        out=open_writer(out_dir if out_dir is not None else site.output, generated=now),
     )  # fmt: skip
     with stage(timings, "store"):
         states = store.source_states(source.id for source in todo)
@@ -130,7 +130,7 @@ def run_once(
             since = now - timedelta(seconds=ROBOTS_MAX_AGE)
             robots.load(store.robots_files(since=since), now=now)
     with stage(timings, "write"):  # before the workers start: no thread waits on a stat
-        files = {source.id: _stamp(feed_paths(run.out, source), source) for source in todo}
+        files = {source.id: _stamp(run.out, source) for source in todo}
 
     def fetch(source: Source) -> Page | Exception:
         state = states[source.id]
@@ -175,7 +175,7 @@ def run_once(
     if config is not None and config.collections:
         changed = (r.source_id for r in reports if r is not None and r.files_written)
         with stage(timings, "render"):
-            write_collections(config, changed=changed, store=store, now=now, out_dir=run.out)
+            write_collections(config, changed=changed, store=store, now=now, out=run.out)
     return RunReport(sources=tuple(report for report in reports if report is not None))
 
 
@@ -232,8 +232,13 @@ def _settle(source: Source, work: Callable[[], SourceReport], run: _Run) -> Sour
     return SourceReport(source_id=source.id, ok=False, error=error, error_kind=kind)
 
 
+def feed_names(source: Source) -> tuple[str, str]:
+    return f"{source.id}.atom", f"{source.id}.rss"
+
+
 def feed_paths(out_dir: Path, source: Source) -> tuple[Path, Path]:
-    return out_dir / f"{source.id}.atom", out_dir / f"{source.id}.rss"
+    atom, rss = feed_names(source)
+    return out_dir / atom, out_dir / rss
 
 
 def _finish(
@@ -241,7 +246,7 @@ def _finish(
 ) -> SourceReport:
     """Extract, normalise, decide, store, render and write one fetched page.
 
-    ``files``: the stamp of the feed files before the fetch (see :func:`files_stamp`).
+    ``files``: the stamp of the feed files before the fetch (see :func:`_stamp`).
     """
     if isinstance(fetched, Exception):
         raise fetched
@@ -341,24 +346,24 @@ def _publish(
 ) -> tuple[str, ...]:
     """Render the feeds of ``feed`` (what the store holds now); write the files whose
     bytes differ, and remember their stamp for the run's last transaction."""
-    paths = feed_paths(run.out, source)
+    names = feed_names(source)
     with stage(run.timings, "render"):
         # Dates a feed whose entries all aged out: from the store, never from the clock.
         files = render_feeds(source, run.site, feed, fallback_updated=newest or run.now)
     with stage(run.timings, "write"):
         written = tuple(
-            str(path)
-            for path, data in zip(paths, (files.atom, files.rss), strict=True)
-            if write_if_changed(path, data)
+            run.out.where(name)
+            for name, data in zip(names, (files.atom, files.rss), strict=True)
+            if run.out.write(name, data, max_age=source.ttl * 60)
         )
-        run.stamps[source.id] = _stamp(paths, source)
+        run.stamps[source.id] = _stamp(run.out, source)
     return written
 
 
-def _stamp(paths: Iterable[Path], source: Source) -> str | None:
+def _stamp(out: FeedWriter, source: Source) -> str | None:
     """The stamp of the feed files as written for the source's filters: files written
     under other filters count as behind the store (rendered again, even on HTTP 304)."""
-    stamp = files_stamp(paths)
+    stamp = out.stamp(feed_names(source))
     return None if stamp is None else stamp + filters_key(source)
 
 

@@ -8,8 +8,9 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 import requests
@@ -36,16 +37,19 @@ def _writer(config: Config, *, command: str) -> Iterator[tuple[Store, requests.S
     """What a command that writes needs: the state lock, the store and one session.
 
     Under the lock, temporary feed files a killed run left behind are removed first.
+    A PostgreSQL store (site.state a URL) has no state folder to lock: it is shared by
+    design, and ``publisher worker`` coordinates through it.
     """
+    state, output = config.site.state, config.site.output
     with (
-        StateLock(lock_path(config.site.state), command=command),
-        Store(config.site.state) as store,
+        StateLock(lock_path(state), command=command) if isinstance(state, Path) else nullcontext(),
+        Store(state) as store,
         make_session(
             contact=config.site.contact,
             hosts=count_hosts(s.url for s in config.sources if not s.is_local),
         ) as session,
     ):
-        for path in remove_temp_files(config.site.output):
+        for path in remove_temp_files(output) if isinstance(output, Path) else ():
             log.info("removed %s, left by an interrupted run", path)
         yield store, session
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from ..extract import FORMATS, is_xpath
 from ..model import Selectors, Site, Source, Timeout
 from ..model.config import yaml_keys
+from ..store.connection import POSTGRES_SCHEMES
 from ..triggers import cron_trigger, parse_duration
 from .check import Checker
 from .document import Mapping as YamlMapping
@@ -51,12 +52,17 @@ def build_site(top: Checker, name: str, base_dir: Path) -> Site:
             )
     return Site(
         base_url=base_url,
-        output=base_dir / check.get("output", str, "feeds"),
-        state=base_dir / check.get("state", str, ".publisher/state.db"),
+        output=_location(check.get("output", str, "feeds"), base_dir, ("s3://",)),
+        state=_location(check.get("state", str, ".publisher/state.db"), base_dir, POSTGRES_SCHEMES),
         contact=check.get("contact", str),
         workers=check.positive("workers", int, 8),
         websub_hub=hub,
     )
+
+
+def _location(value: str, base_dir: Path, schemes: tuple[str, ...]) -> Path | str:
+    """A URL with one of ``schemes`` as it is; anything else a path from ``base_dir``."""
+    return value if value.startswith(schemes) else base_dir / value
 
 
 def build_source(
