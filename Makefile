@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 CONFIG ?= sources.yaml
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-fast lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +23,18 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/publisher run -c $(CONFIG)
 
+# Every test; test-fast: only those that start no server or subprocess (under a minute).
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check publisher tests benchmarks
 	$(BIN)/ruff format --check publisher tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/vulture
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks

@@ -35,16 +35,12 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-SELECT = (
-    '    select: {item: "article.news-item", title: "h3 a::text", link: "h3 a::attr(href)",'
-    ' date: "time::attr(datetime)", summary: "p.summary"}\n'
-)
-
+from tests.support.config import SELECT
+from tests.support.config import write_config as write_sources
+from tests.support.server import Handler, LocalServer, Reply, Servers
 
 # -- the servers (child process) ------------------------------------------------------------
 
@@ -70,60 +66,51 @@ def _page(host: int, number: int) -> bytes:
     ).encode()
 
 
-def serve(hosts: int, latency: float, fast_304: bool) -> None:
+def serve(hosts: int, per_host: int, latency: float, fast_304: bool) -> None:
     """Start ``hosts`` servers, print their ports as JSON, serve until stdin closes."""
-    servers = []
 
-    def make_handler(host: int) -> type[BaseHTTPRequestHandler]:
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # headers and body go out in two writes: without this, Nagle's algorithm and
-            # the client's delayed ACK add ~40 ms to every page on loopback
-            disable_nagle_algorithm = True
+    def answer(host: int) -> Handler:
+        def page_of(path: str, headers: dict[str, str]) -> Reply:
+            body, etag = page(host, int(path[2:]))
+            if headers.get("if-none-match") == etag:
+                return Reply(
+                    status=304, headers=(("ETag", etag),), delay=0 if fast_304 else latency
+                )
+            kind = ("Content-Type", "text/html; charset=utf-8")
+            return Reply(body=body, headers=(kind, ("ETag", etag)), delay=latency)
 
-            def do_GET(self) -> None:
-                if self.path.startswith("/s"):
-                    body, etag = page(host, int(self.path[2:]))
-                    if self.headers.get("If-None-Match") == etag:
-                        if not fast_304:
-                            time.sleep(latency)
-                        self.send_response(304)
-                        self.send_header("ETag", etag)
-                        self.end_headers()
-                        return
-                    time.sleep(latency)
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
-                    self.send_header("ETag", etag)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                    return
-                time.sleep(latency)  # robots.txt and anything else: 404
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+        return page_of
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        return Handler
-
-    for host in range(hosts):
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(host))
-        httpd.daemon_threads = True
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        servers.append(httpd)
-    print(json.dumps([s.server_address[1] for s in servers]), flush=True)
-    sys.stdin.read()  # the parent closes stdin to stop us
-    for httpd in servers:
-        httpd.shutdown()
+    with Servers() as running:
+        started = [
+            running.start(
+                LocalServer(
+                    routes={
+                        "/robots.txt": Reply(status=404, delay=latency),
+                        **{f"/s{n}": answer(host) for n in range(per_host)},
+                    }
+                )
+            )
+            for host in range(hosts)
+        ]
+        print(json.dumps([server.port for server in started]), flush=True)
+        sys.stdin.read()  # the parent closes stdin to stop us
 
 
 @contextlib.contextmanager
-def servers(hosts: int, latency: float, *, fast_304: bool):  # type: ignore[no-untyped-def]
-    args = [sys.executable, "-m", "benchmarks.bench_fetch", "--serve", str(hosts),
-            "--latency", str(latency)] + (["--fast-304"] if fast_304 else [])  # fmt: skip
+def servers(hosts: int, sources: int, latency: float, *, fast_304: bool):  # type: ignore[no-untyped-def]
+    args = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_fetch",
+        "--serve",
+        str(hosts),
+        "--sources",
+        str(sources),
+        "--latency",
+        str(latency),
+    ]
+    args += ["--fast-304"] if fast_304 else []
     child = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
@@ -143,18 +130,15 @@ def servers(hosts: int, latency: float, *, fast_304: bool):  # type: ignore[no-u
 
 
 def write_config(folder: Path, ports: list[int], sources: int) -> Path:
-    text = (
-        "site:\n  base_url: https://feeds.example.org/\n  output: feeds\n"
-        "  state: state/state.db\n  contact: mailto:bench@example.org\n"
-        "defaults:\n  min_delay: 0\n  retries: 0\n  timeout: 10\nsources:\n"
-    )
     per_host = sources // len(ports)
-    for h, port in enumerate(ports):
-        for n in range(per_host):
-            text += f"  - id: h{h:02d}-s{n:03d}\n    url: http://127.0.0.1:{port}/s{n}\n" + SELECT
-    path = folder / "sources.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    listed = [
+        {"id": f"h{h:02d}-s{n:03d}", "url": f"http://127.0.0.1:{port}/s{n}", "select": SELECT}
+        for h, port in enumerate(ports)
+        for n in range(per_host)
+    ]
+    site = {"output": "feeds", "state": "state/state.db", "contact": "mailto:bench@example.org"}
+    defaults = {"min_delay": 0, "retries": 0, "timeout": 10}
+    return write_sources(folder, listed, site=site, defaults=defaults)
 
 
 CPU: dict[str, float] = {}
@@ -188,7 +172,10 @@ def measure(
 
 
 def _measure(hosts: int, sources: int, latency: float, *, fast_304: bool) -> dict[str, float]:
-    with servers(hosts, latency, fast_304=fast_304) as ports, tempfile.TemporaryDirectory() as tmp:
+    with (
+        servers(hosts, sources, latency, fast_304=fast_304) as ports,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         results: dict[str, float] = {}
         for workers in (1, 8):
             folder = Path(tmp) / f"w{workers}"
@@ -222,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fast-304", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        serve(args.serve, args.latency, args.fast_304)
+        serve(args.serve, args.sources // args.serve, args.latency, args.fast_304)
         return 0
 
     ms = args.latency * 1000

@@ -13,13 +13,10 @@ too, and a second run shows that nothing is fetched again. Medians of R rounds.
 from __future__ import annotations
 
 import argparse
-import functools
 import statistics
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from publisher.config import load_config
@@ -27,14 +24,10 @@ from publisher.fetch import make_session
 from publisher.fulltext import extract_article
 from publisher.pipeline import run_once
 from publisher.store import Store
+from tests.support.server import Files, LocalServer, serving
 
 ARTICLES = Path(__file__).resolve().parents[1] / "tests" / "data" / "articles"
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 def _site(root: Path, base: str, entries: int) -> None:
@@ -87,12 +80,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        handler = functools.partial(_Quiet, directory=str(root))
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            base = f"http://127.0.0.1:{server.server_address[1]}"
+        with serving(LocalServer(routes={"/": Files(root)})) as server:  # type: ignore[arg-type]
+            base = server.base
             _site(root, base, args.entries)
             plain = _config(root, base, full_text=False, entries=args.entries)
             full = _config(root, base, full_text=True, entries=args.entries)
@@ -102,10 +91,6 @@ def main() -> None:
                 first, second = _run(full)
                 with_text.append(first)
                 rerun.append(second)
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join()
     extract = []
     for path in sorted(ARTICLES.glob("*.html")):
         html = path.read_text(encoding="utf-8", errors="replace")

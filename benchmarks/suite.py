@@ -340,7 +340,9 @@ def run(
     checks = check_targets(results, sources)
     out("\ntargets (issue 6):")
     for name, value in checks.items():
-        out(f"   {name}: {value:.3f}" if isinstance(value, float) else f"   {name}: {value}")
+        shown = f"{value:.3f}" if isinstance(value, float) else f"{value}"
+        target = f"  (target {TARGETS[name]})" if name in TARGETS else ""
+        out(f"   {name}: {shown}{target}")
     document = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": info,

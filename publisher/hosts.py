@@ -69,12 +69,6 @@ class HostGate:
         with self._guard:
             self._not_before[key] = max(self._not_before.get(key, when), when)
 
-    def wait_time(self, url: str) -> float:
-        """Seconds until a request to the host of ``url`` may start (0 when it may now)."""
-        with self._guard:
-            when = self._not_before.get(host_key(url))
-        return 0.0 if when is None else max(0.0, when - self._clock())
-
     @contextmanager
     def slot(self, url: str, *, min_delay: float) -> Iterator[None]:
         """Hold the host of ``url`` for one request; the next waits ``min_delay`` after it."""

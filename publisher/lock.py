@@ -79,10 +79,6 @@ class StateLock:
         finally:
             os.close(fd)  # closing the descriptor releases the flock
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
     def __enter__(self) -> StateLock:
         self.acquire()
         return self

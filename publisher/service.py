@@ -20,12 +20,11 @@ from datetime import datetime
 from .model import Source, SourceState
 from .triggers import Timing, due_at
 
-STATES = ("new", "ok", "failing", "broken", "disabled")
 BAD_STATES = frozenset({"failing", "broken"})
 
 
 def state_label(source: Source, state: SourceState) -> str:
-    """One of :data:`STATES` for ``source`` given what the store knows of it."""
+    """new, ok, failing, broken or disabled: ``source`` given what the store knows of it."""
     if not source.enabled:
         return "disabled"
     if state.layout_failures >= source.broken_after:  # that many runs without entries
@@ -62,7 +61,7 @@ class Status:
 
     source: Source
     state: SourceState
-    label: str  # one of STATES
+    label: str  # new, ok, failing, broken or disabled
     next_due: datetime | None  # None: due now (or disabled)
     due_now: bool
 

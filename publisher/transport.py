@@ -143,7 +143,7 @@ def make_session(
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.max_redirects = 5
+    session.max_redirects = 5  # robots.txt follows redirects through requests: 5 (RFC 9309)
     session.headers["User-Agent"] = user_agent(contact)
     session.headers["Accept"] = "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"
     return session

@@ -1,24 +1,22 @@
-"""Shared fixtures: paths to ../shared, a frozen clock, a temporary project folder."""
+"""Shared fixtures (a frozen clock, a temporary project folder, local servers) and the
+rule behind `make test-fast`: a test that starts a server or a subprocess is marked
+``slow``, or it fails."""
 
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .localserver import LocalServer, Servers
-from .scale_servers import Postgres
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SEED = SHARED / "seeds" / "amnesty-usa-north-korea.txt"
-REALWORLD = SHARED / "realworld"
-DATA = Path(__file__).resolve().parent / "data"
-
-NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
+from .support import NOW, ROOT, SEED
+from .support.scale import Postgres
+from .support.server import LocalServer, Servers
 
 
 @pytest.fixture
@@ -59,6 +57,52 @@ def serve() -> Iterator[Callable[..., LocalServer]]:
             return servers.start(LocalServer(routes=routes or {}, **kw))  # type: ignore[arg-type]
 
         yield start
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests_start_nothing(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """A test not marked ``slow`` that listens on a port (any server, the support server
+    included) or starts a subprocess fails, naming the marker to add."""
+    if request.node.get_closest_marker("slow") is not None:
+        yield
+        return
+    broken: list[str] = []
+
+    def refuse(what: str) -> None:
+        broken.append(what)
+        pytest.fail(
+            f"{request.node.nodeid} {what} but is not marked slow: add @pytest.mark.slow "
+            "(`make test-fast` runs only the tests that start no server or subprocess)",
+            pytrace=False,
+        )
+
+    listen = socket.socket.listen
+    popen = subprocess.Popen.__init__
+
+    def guarded_listen(self: socket.socket, *args: Any) -> None:
+        refuse("starts a server (listens on a port)")
+        listen(self, *args)
+
+    def guarded_popen(self: subprocess.Popen[Any], *args: Any, **kw: Any) -> None:
+        refuse("starts a subprocess")
+        popen(self, *args, **kw)
+
+    monkeypatch.setattr(socket.socket, "listen", guarded_listen)
+    monkeypatch.setattr(subprocess.Popen, "__init__", guarded_popen)
+    yield
+    call = getattr(request.node, "_call_report", None)
+    if broken and call is not None and call.passed:  # the test caught the failure
+        pytest.fail(f"{request.node.nodeid} {broken[0]} but is not marked slow", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item._call_report = report  # type: ignore[attr-defined]  # read by the guard above
+    return report
 
 
 @pytest.fixture(scope="session")

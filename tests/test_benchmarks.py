@@ -58,6 +58,7 @@ def test_config_matches_the_pages_and_loads(tmp_path: Path):
         corpus.write_config(tmp_path / "x.yaml", sources=25, host_urls=hosts[:1])
 
 
+@pytest.mark.slow
 def test_server_serves_pages_with_validators_and_304(tmp_path: Path):
     corpus.write_pages(tmp_path, 2, 3)
     with CorpusServers(tmp_path, hosts=2) as servers, requests.Session() as session:
@@ -79,6 +80,7 @@ def test_server_serves_pages_with_validators_and_304(tmp_path: Path):
         assert servers.reset_stats() == {"requests": 5, "ok": 2, "not_modified": 2}
 
 
+@pytest.mark.slow
 def test_floor_writes_readable_feeds(tmp_path: Path):
     corpus.write_pages(tmp_path / "pages", 3, 5)
     with CorpusServers(tmp_path / "pages", hosts=1) as servers:

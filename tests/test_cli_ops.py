@@ -22,7 +22,7 @@ from publisher.cli.run import want_progress
 from publisher.config import load_config
 from publisher.store import Store
 
-from .ops_support import text_source, write_config
+from .support.config import bulletin_config, text_source
 
 
 def _age(config: Path, source_id: str, hours: float) -> None:
@@ -35,11 +35,13 @@ def _age(config: Path, source_id: str, hours: float) -> None:
 
 
 def test_due_runs_only_due_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    config = write_config(
+    config = bulletin_config(
         tmp_path,
-        text_source("hourly", "bulletin.txt", every="1h")
-        + text_source("daily", "bulletin.txt", every="1d")
-        + text_source("quarter", "bulletin.txt", cron="'*/15 * * * *'"),
+        [
+            text_source("hourly", "bulletin.txt", every="1h"),
+            text_source("daily", "bulletin.txt", every="1d"),
+            text_source("quarter", "bulletin.txt", cron="*/15 * * * *"),
+        ],
     )
     assert main(["run", "--due", "-c", str(config)]) == 0  # never run: all are due
     out = capsys.readouterr().out
@@ -65,12 +67,12 @@ def test_due_runs_only_due_sources(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_quiet_prints_only_failures(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    config = write_config(tmp_path, text_source("good", "bulletin.txt"))
+    config = bulletin_config(tmp_path, [text_source("good", "bulletin.txt")])
     assert main(["run", "-q", "-c", str(config)]) == 0
     assert capsys.readouterr() == ("", "")
 
-    config = write_config(
-        tmp_path, text_source("good", "bulletin.txt") + text_source("gone", "missing.txt")
+    config = bulletin_config(
+        tmp_path, [text_source("good", "bulletin.txt"), text_source("gone", "missing.txt")]
     )
     assert main(["run", "-q", "-c", str(config)]) == 1
     out, err = capsys.readouterr()
@@ -82,8 +84,8 @@ def test_quiet_prints_only_failures(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_log_format_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    config = write_config(
-        tmp_path, text_source("good", "bulletin.txt") + text_source("gone", "missing.txt")
+    config = bulletin_config(
+        tmp_path, [text_source("good", "bulletin.txt"), text_source("gone", "missing.txt")]
     )
     assert main(["run", "--log-format", "json", "-c", str(config)]) == 1
     out, err = capsys.readouterr()
@@ -111,9 +113,7 @@ def test_want_progress():
 
 
 def _many(tmp_path: Path, count: int = 6) -> Path:
-    return write_config(
-        tmp_path, "".join(text_source(f"s{i}", "bulletin.txt") for i in range(count))
-    )
+    return bulletin_config(tmp_path, [text_source(f"s{i}", "bulletin.txt") for i in range(count)])
 
 
 @pytest.mark.slow
@@ -168,11 +168,13 @@ def test_progress_bar_on_a_terminal(tmp_path: Path):
 
 
 def test_status_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    config = write_config(
+    config = bulletin_config(
         tmp_path,
-        text_source("good", "bulletin.txt")
-        + text_source("flaky", "bulletin.txt", every="30m")
-        + text_source("paused", "bulletin.txt", enabled="false"),
+        [
+            text_source("good", "bulletin.txt"),
+            text_source("flaky", "bulletin.txt", every="30m"),
+            text_source("paused", "bulletin.txt", enabled=False),
+        ],
     )
     args = ["status", "-c", str(config)]
     assert main(args) == 0  # nothing has run yet: new, not failing
@@ -203,11 +205,13 @@ def test_status_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert flaky["feeds"][0].endswith("flaky.atom")
     assert rows["paused"]["next_due"] is None
 
-    write_config(
+    bulletin_config(
         tmp_path,
-        text_source("good", "bulletin.txt")
-        + text_source("flaky", "missing.txt", every="30m")
-        + text_source("paused", "bulletin.txt", enabled="false"),
+        [
+            text_source("good", "bulletin.txt"),
+            text_source("flaky", "missing.txt", every="30m"),
+            text_source("paused", "bulletin.txt", enabled=False),
+        ],
     )
     assert main(["run", "-c", str(config)]) == 1
     capsys.readouterr()
@@ -236,9 +240,9 @@ def test_status_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows["good"]["state"] == "broken"
 
-    write_config(
+    bulletin_config(
         tmp_path,
-        text_source("good", "bulletin.txt") + text_source("paused", "b.txt", enabled="false"),
+        [text_source("good", "bulletin.txt"), text_source("paused", "b.txt", enabled=False)],
     )
     assert main(["run", "-c", str(config)]) == 0
     capsys.readouterr()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from publisher.dates import DateError, parse_date
 
-from .conftest import NOW
+from .support import NOW
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -29,7 +29,7 @@ from publisher.report import SourceReport
 from publisher.service import status
 from publisher.store import Store
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+from .support import NOW
 
 
 def entry(n: int, *, version: int = 0, dated: bool = True) -> Entry:
@@ -273,7 +273,8 @@ class Project:
         with Store(self.config.site.state) as store:
             (source,) = self.config.sources
             return status_row(
-                self.config, status(source, store.source_state("newsroom"), self.clock)
+                self.config,
+                status(source, store.source_states(["newsroom"])["newsroom"], self.clock),
             )
 
 
@@ -295,7 +296,7 @@ def test_an_error_page_leaves_the_feed_exactly_as_it_was(tmp_path: Path) -> None
         assert b"Bad Gateway" not in data
     with Store(project.config.site.state) as store:
         assert store.entries("newsroom") == entries  # nothing stored from the error page
-        state = store.source_state("newsroom")
+        state = store.source_states(["newsroom"])["newsroom"]
     assert (state.failures, state.layout_failures, state.entries_seen) == (1, 1, 5)
 
 
@@ -328,7 +329,7 @@ def test_broken_after_n_consecutive_layout_failures(tmp_path: Path) -> None:
     assert project.run(page([4, 3, 2, 1])).ok
     assert project.status()["state"] == "ok"
     with Store(project.config.site.state) as store:
-        state = store.source_state("newsroom")
+        state = store.source_states(["newsroom"])["newsroom"]
     assert (state.failures, state.layout_failures) == (0, 0)
 
 

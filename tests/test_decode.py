@@ -15,7 +15,7 @@ from publisher.decode import decode
 from publisher.fetch import fetch_page, make_session
 from publisher.model import Source, Timeout
 
-from .localserver import Reply
+from .support.server import Reply
 
 TEXT = "Grüße, café – “quoted”"
 META = '<meta charset="iso-8859-1">'

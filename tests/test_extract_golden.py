@@ -19,7 +19,7 @@ from publisher.extract import extract_entries, link_base
 from publisher.model import Page
 from publisher.normalise import normalise_entries
 
-from .conftest import DATA, NOW
+from .support import DATA, NOW
 
 CASES = sorted(path for path in DATA.iterdir() if (path / "page.html").exists())
 

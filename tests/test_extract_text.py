@@ -13,7 +13,7 @@ from publisher.cli import main
 from publisher.errors import ExtractError
 from publisher.extract.text import DATE_LINE, extract_text
 
-from .conftest import SEED
+from .support import SEED
 
 
 def test_seed_has_exactly_the_ten_newsroom_entries(seed_text: str) -> None:

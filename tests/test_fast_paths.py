@@ -7,7 +7,7 @@ must give what parsel's Selector objects gave; entry ids must equal ``uuid.uuid5
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +21,8 @@ from publisher.extract.html import extract_html
 from publisher.model import Selectors
 from publisher.normalise import _uuid5
 
-NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+from .support import NOW
+
 ZONES = (ZoneInfo("UTC"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo"))
 MONTHS = ("Jan", "January", "feb.", "Sept", "SEPTEMBER", "Dec", "Mai", "June", "Jun.")
 

@@ -4,10 +4,10 @@ size cap, redirects, robots.txt, charsets, gzip, headers from the environment.""
 from __future__ import annotations
 
 import gzip
+import itertools
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,11 +17,12 @@ from publisher import __version__
 from publisher.errors import FetchError
 from publisher.fetch import fetch_page, make_session
 from publisher.hosts import HostGate, host_key
-from publisher.model import RobotsFile, Source, Timeout
+from publisher.model import RobotsFile, Timeout
 from publisher.retrieve import Validators
 from publisher.robots import RobotsCache
 
-from .localserver import LocalServer, Reply, serving, silent_port
+from .support.records import Sleeps, fetch, source
+from .support.server import LocalServer, Reply, redirect, serving, silent_port
 
 HTML = b"<html><head><title>t</title></head><body><p>hello</p></body></html>"
 
@@ -32,32 +33,10 @@ def session() -> Iterator[requests.Session]:
         yield s
 
 
-class Sleeps:
-    """An injected sleep: records what it was asked to wait, waits nothing."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-
-
-def source(url: str, **kw: object) -> Source:
-    base = Source(
-        id="s", url=url, title="S", home=url, min_delay=0.0, retries=0,
-        timeout=Timeout(connect=2.0, read=2.0),
-    )  # fmt: skip
-    return replace(base, **kw)  # type: ignore[arg-type]
-
-
-def fetch(src: Source, session: requests.Session, **kw: object):  # type: ignore[no-untyped-def]
-    kw.setdefault("sleep", Sleeps())
-    return fetch_page(src, session=session, env={}, **kw)  # type: ignore[arg-type]
-
-
 # -- conditional GET ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_etag_gives_304(serve, session):
     def page(path: str, headers: dict[str, str]) -> Reply:
         if headers.get("if-none-match") == '"v1"':
@@ -76,6 +55,7 @@ def test_etag_gives_304(serve, session):
     assert "if-none-match" not in server.seen[1].headers  # seen[0] is robots.txt
 
 
+@pytest.mark.slow
 def test_last_modified_gives_304(serve, session):
     stamp = "Wed, 25 Nov 2026 10:00:00 GMT"
 
@@ -96,6 +76,7 @@ def test_last_modified_gives_304(serve, session):
 # -- retries -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_503_twice_then_200_is_retried_with_backoff(serve, session):
     server = serve({"/news": [Reply(status=503), Reply(status=503), Reply(body=HTML)]})
     sleeps = Sleeps()
@@ -106,6 +87,7 @@ def test_503_twice_then_200_is_retried_with_backoff(serve, session):
     assert sleeps.calls == [pytest.approx(0.5, abs=0.2), pytest.approx(1.0, abs=0.2)]
 
 
+@pytest.mark.slow
 def test_503_until_retries_run_out_fails_with_status(serve, session):
     server = serve({"/news": Reply(status=503)})
     with pytest.raises(FetchError, match="HTTP 503") as info:
@@ -114,6 +96,7 @@ def test_503_until_retries_run_out_fails_with_status(serve, session):
     assert server.paths().count("/news") == 3
 
 
+@pytest.mark.slow
 def test_429_waits_as_told_by_retry_after(serve, session):
     server = serve(
         {"/news": [Reply(status=429, headers=(("Retry-After", "7"),)), Reply(body=HTML)]}
@@ -124,6 +107,7 @@ def test_429_waits_as_told_by_retry_after(serve, session):
     assert sleeps.calls == [pytest.approx(7.0, abs=0.5)]
 
 
+@pytest.mark.slow
 def test_429_with_a_long_retry_after_fails_now_instead_of_waiting(serve, session):
     server = serve({"/news": Reply(status=429, headers=(("Retry-After", "3600"),))})
     sleeps = Sleeps()
@@ -134,6 +118,7 @@ def test_429_with_a_long_retry_after_fails_now_instead_of_waiting(serve, session
     assert server.paths().count("/news") == 1
 
 
+@pytest.mark.slow
 def test_retry_after_holds_back_other_sources_on_the_same_host(serve, session):
     server = serve(
         {
@@ -150,6 +135,7 @@ def test_retry_after_holds_back_other_sources_on_the_same_host(serve, session):
     assert clock.slept == [pytest.approx(5.0)]
 
 
+@pytest.mark.slow
 def test_404_is_not_retried(serve, session):
     server = serve({})
     with pytest.raises(FetchError, match=r"HTTP 404.*update 'url'") as info:
@@ -158,6 +144,7 @@ def test_404_is_not_retried(serve, session):
     assert server.paths().count("/gone") == 1
 
 
+@pytest.mark.slow
 def test_a_server_that_never_answers_times_out_fast(session):
     with silent_port() as port:
         src = source(
@@ -174,6 +161,7 @@ def test_a_server_that_never_answers_times_out_fast(session):
     assert len(sleeps.calls) == 1  # one backoff between the two attempts
 
 
+@pytest.mark.slow
 def test_connection_refused_is_reported(session):
     with silent_port() as port:
         pass  # closed again: nothing listens there now
@@ -184,6 +172,7 @@ def test_connection_refused_is_reported(session):
 # -- size, type, encoding ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_body_over_the_cap_fails(serve, session):
     server = serve({"/big": Reply(body=b"x" * 5000, headers=(("Content-Type", "text/html"),))})
     with pytest.raises(FetchError, match=r"larger than max_bytes \(1000 bytes\)"):
@@ -191,6 +180,7 @@ def test_body_over_the_cap_fails(serve, session):
     assert fetch(source(server.url("/big"), max_bytes=5000), session).text == "x" * 5000
 
 
+@pytest.mark.slow
 def test_gzip_body_is_decoded_and_the_cap_counts_decoded_bytes(serve, session):
     body = b"<html><body>" + b"<p>caf\xc3\xa9 news</p>" * 2000 + b"</body></html>"
     packed = gzip.compress(body)
@@ -204,6 +194,7 @@ def test_gzip_body_is_decoded_and_the_cap_counts_decoded_bytes(serve, session):
         fetch(source(server.url("/news"), max_bytes=len(body) // 2), session)
 
 
+@pytest.mark.slow
 def test_deflate_body_is_decoded(serve, session):
     import zlib
 
@@ -212,6 +203,7 @@ def test_deflate_body_is_decoded(serve, session):
     assert fetch(source(server.url("/news")), session).text == HTML.decode()
 
 
+@pytest.mark.slow
 def test_latin1_page_with_meta_charset_and_no_http_charset(serve, session):
     body = (
         '<html><head><meta charset="iso-8859-1"><title>Déclaration</title></head>'
@@ -223,6 +215,7 @@ def test_latin1_page_with_meta_charset_and_no_http_charset(serve, session):
     assert "\ufffd" not in page.text
 
 
+@pytest.mark.slow
 def test_meta_charset_is_used_when_http_has_none(serve, session):
     # windows-1251 bytes are valid windows-1252 too: only the <meta> gives the right text
     body = '<meta charset="windows-1251"><p>Новости</p>'.encode("cp1251")
@@ -230,6 +223,7 @@ def test_meta_charset_is_used_when_http_has_none(serve, session):
     assert "<p>Новости</p>" in fetch(source(server.url("/ru")), session).text
 
 
+@pytest.mark.slow
 def test_http_charset_wins_over_meta(serve, session):
     body = '<meta charset="iso-8859-1"><p>Новости</p>'.encode("koi8-r")
     headers = (("Content-Type", "text/html; charset=KOI8-R"),)
@@ -237,12 +231,14 @@ def test_http_charset_wins_over_meta(serve, session):
     assert "<p>Новости</p>" in fetch(source(server.url("/ru")), session).text
 
 
+@pytest.mark.slow
 def test_undecodable_bytes_do_not_crash(serve, session):
     body = b"<meta charset='utf-8'><p>ok \xff\xfe broken</p>"
     server = serve({"/x": Reply(body=body, headers=(("Content-Type", "text/html"),))})
     assert "ok \ufffd\ufffd broken" in fetch(source(server.url("/x")), session).text
 
 
+@pytest.mark.slow
 def test_a_pdf_is_refused_with_a_clear_message(serve, session):
     server = serve({"/x": Reply(body=b"%PDF-1.4", headers=(("Content-Type", "application/pdf"),))})
     with pytest.raises(FetchError, match="sent 'application/pdf', which format html does not read"):
@@ -252,16 +248,13 @@ def test_a_pdf_is_refused_with_a_clear_message(serve, session):
 # -- redirects -----------------------------------------------------------------------------
 
 
-def _moved(status: int, to: str) -> Reply:
-    return Reply(status=status, headers=(("Location", to),))
-
-
+@pytest.mark.slow
 def test_redirect_chain_is_followed_and_a_permanent_move_reported(serve, session):
     server = serve(
         {
-            "/old": _moved(301, "/newer"),
-            "/newer": _moved(308, "/newest"),
-            "/newest": _moved(302, "/today"),  # temporary: not where to point 'url'
+            "/old": redirect("/newer", 301),
+            "/newer": redirect("/newest", 308),
+            "/newest": redirect("/today"),  # temporary: not where to point 'url'
             "/today": Reply(body=HTML),
         }
     )
@@ -271,23 +264,26 @@ def test_redirect_chain_is_followed_and_a_permanent_move_reported(serve, session
     assert server.paths() == ["/robots.txt", "/old", "/newer", "/newest", "/today"]
 
 
+@pytest.mark.slow
 def test_temporary_redirect_is_not_reported_as_a_move(serve, session):
-    server = serve({"/a": _moved(302, "/b"), "/b": _moved(301, "/c"), "/c": Reply(body=HTML)})
+    server = serve({"/a": redirect("/b"), "/b": redirect("/c", 301), "/c": Reply(body=HTML)})
     page = fetch(source(server.url("/a")), session)
     assert page.url == server.url("/c")
     assert page.permanent_redirect is None
 
 
+@pytest.mark.slow
 def test_redirect_loop_fails_with_the_loop_named(serve, session):
-    server = serve({"/x": _moved(302, "/y"), "/y": _moved(302, "/x")})
+    server = serve({"/x": redirect("/y"), "/y": redirect("/x")})
     with pytest.raises(FetchError, match="redirect loop") as info:
         fetch(source(server.url("/x")), session)
     assert f"{server.url('/x')} -> {server.url('/y')} -> {server.url('/x')}" in str(info.value)
     assert server.paths() == ["/robots.txt", "/x", "/y"]
 
 
+@pytest.mark.slow
 def test_more_than_five_redirects_fail(serve, session):
-    server = serve({f"/r{n}": _moved(302, f"/r{n + 1}") for n in range(10)})
+    server = serve({f"/r{n}": redirect(f"/r{n + 1}") for n in range(10)})
     with pytest.raises(FetchError, match="more than 5 redirects"):
         fetch(source(server.url("/r0")), session)
     assert server.paths().count("/r5") == 1
@@ -300,6 +296,7 @@ def test_more_than_five_redirects_fail(serve, session):
 ROBOTS = b"User-agent: *\nDisallow: /private/\n\nUser-agent: publisher\nDisallow: /nobots/\n"
 
 
+@pytest.mark.slow
 def test_robots_disallow_fails_the_source_without_fetching_it(serve, session):
     server = serve(
         {
@@ -325,6 +322,7 @@ def test_robots_disallow_fails_the_source_without_fetching_it(serve, session):
     assert server.paths() == ["/robots.txt", "/private/news", "/news"]  # robots.txt once
 
 
+@pytest.mark.slow
 def test_robots_404_means_allowed(serve, session):
     server = serve({"/news": Reply(body=HTML)})
     assert fetch(source(server.url("/news")), session).status == 200
@@ -332,11 +330,13 @@ def test_robots_404_means_allowed(serve, session):
     assert server.seen[0].headers["user-agent"].startswith("publisher/")
 
 
+@pytest.mark.slow
 def test_robots_500_means_allowed_for_this_run(serve, session):
     server = serve({"/robots.txt": Reply(status=500), "/news": Reply(body=HTML)})
     assert fetch(source(server.url("/news")), session).status == 200
 
 
+@pytest.mark.slow
 def test_respect_robots_false_skips_robots_with_a_warning(serve, session, caplog):
     server = serve(
         {"/robots.txt": Reply(body=b"User-agent: *\nDisallow: /\n"), "/news": Reply(body=HTML)}
@@ -348,19 +348,41 @@ def test_respect_robots_false_skips_robots_with_a_warning(serve, session, caplog
     assert "respect_robots is false" in caplog.text
 
 
+@pytest.mark.slow
 def test_robots_is_checked_on_the_redirect_target_host(serve, session):
     other = serve(
         {"/robots.txt": Reply(body=b"User-agent: *\nDisallow: /\n"), "/x": Reply(body=HTML)}
     )
-    server = serve({"/news": _moved(302, other.url("/x"))})
+    server = serve({"/news": redirect(other.url("/x"))})
     with pytest.raises(FetchError, match="disallows"):
         fetch(source(server.url("/news")), session)
     assert other.paths() == ["/robots.txt"]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("hops", "disallowed"), [(5, True), (6, False)])
+def test_robots_txt_is_followed_through_five_redirects_and_no_more(
+    serve, session, hops, disallowed
+):
+    """RFC 9309: five redirects to a robots.txt are followed; past that (the session's
+    ``max_redirects``) it counts as unreachable, which allows everything."""
+    chain = ["/robots.txt", *(f"/r{n}" for n in range(1, hops + 1))]
+    routes = {here: redirect(there) for here, there in itertools.pairwise(chain)}
+    routes[chain[-1]] = Reply(body=b"User-agent: *\nDisallow: /\n")
+    server = serve({**routes, "/news": Reply(body=HTML)})
+    if disallowed:
+        with pytest.raises(FetchError, match="disallows"):
+            fetch(source(server.url("/news")), session)
+        assert server.paths() == chain
+    else:
+        assert fetch(source(server.url("/news")), session).status == 200
+        assert server.paths() == [*chain[:-1], "/news"]  # the sixth redirect is not followed
+
+
 # -- headers, user agent, secrets --------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_user_agent_names_publisher_and_the_contact(serve, session):
     server = serve({"/news": Reply(body=HTML)})
     fetch(source(server.url("/news")), session)
@@ -370,9 +392,10 @@ def test_user_agent_names_publisher_and_the_contact(serve, session):
     assert server.seen[-1].headers["user-agent"] == "custom/1.0"
 
 
+@pytest.mark.slow
 def test_headers_expand_env_and_stay_on_the_source_host(serve, session):
     other = serve({"/x": Reply(body=HTML)})
-    server = serve({"/news": _moved(302, other.url("/x"))})
+    server = serve({"/news": redirect(other.url("/x"))})
     src = source(
         server.url("/news"),
         headers=(("Authorization", "Bearer ${PUB_TOKEN}"), ("X-Plain", "plain")),
@@ -385,6 +408,7 @@ def test_headers_expand_env_and_stay_on_the_source_host(serve, session):
     assert all("x-plain" not in seen.headers for seen in other.seen)
 
 
+@pytest.mark.slow
 def test_missing_env_var_fails_and_names_the_variable(serve, session):
     server = serve({"/news": Reply(body=HTML)})
     src = source(server.url("/news"), headers=(("Authorization", "Bearer ${PUB_MISSING}"),))
@@ -393,6 +417,7 @@ def test_missing_env_var_fails_and_names_the_variable(serve, session):
     assert server.paths() == []
 
 
+@pytest.mark.slow
 def test_a_broken_secret_is_not_shown_in_the_error(serve, session):
     server = serve({"/news": Reply(body=HTML)})
     src = source(server.url("/news"), headers=(("Cookie", "sid=${PUB_SID}"),))
@@ -431,13 +456,15 @@ def test_gate_spaces_requests_to_one_host_by_min_delay():
         pass
     assert clock.slept == [pytest.approx(1.75)]
     gate.defer("http://a.example/", 30)
-    assert gate.wait_time("http://a.example/x") == pytest.approx(30)
+    with gate.slot("https://a.example/", min_delay=0):  # https is another host (port 443)
+        pass
+    assert len(clock.slept) == 1
     with gate.slot("http://a.example/3", min_delay=0):
         pass
     assert clock.slept[-1] == pytest.approx(30)
-    assert gate.wait_time("https://a.example/") == 0  # https is another host (port 443)
 
 
+@pytest.mark.slow
 def test_crawl_delay_in_robots_txt_spaces_requests_more_than_min_delay(serve, session):
     server = serve(
         {
@@ -481,6 +508,7 @@ def test_gate_lets_one_thread_per_host_in_at_a_time():
     assert most == {"a": 1, "b": 1}
 
 
+@pytest.mark.slow
 def test_retry_after_as_an_http_date(serve, session):
     from datetime import UTC, datetime, timedelta
     from email.utils import format_datetime
@@ -494,8 +522,9 @@ def test_retry_after_as_an_http_date(serve, session):
     assert sleeps.calls == [pytest.approx(20, abs=1.5)]
 
 
+@pytest.mark.slow
 def test_redirect_to_another_scheme_fails(serve, session):
-    server = serve({"/x": _moved(302, "ftp://files.example.org/news")})
+    server = serve({"/x": redirect("ftp://files.example.org/news")})
     with pytest.raises(FetchError, match="not http"):
         fetch(source(server.url("/x")), session)
 
@@ -523,6 +552,7 @@ def test_redact_hides_plain_and_escaped_forms():
     assert redact(text, ("tok\r\nX",)) == "bad value '***' and ***"
 
 
+@pytest.mark.slow
 def test_a_long_lived_robots_cache_asks_again_after_max_age():
     server = LocalServer(routes={"/robots.txt": Reply(status=404)})
     now = [0.0]
@@ -534,6 +564,7 @@ def test_a_long_lived_robots_cache_asks_again_after_max_age():
     assert server.paths() == ["/robots.txt", "/robots.txt"]  # at 0 and at 61
 
 
+@pytest.mark.slow
 def test_kept_robots_files_are_taken_up_by_age_and_only_those_worth_keeping_are_given():
     """What a store hands back is used while young (here: the disallow applies without a
     request) and ignored when old or dated after ``now`` (a clock that went back)."""

@@ -21,7 +21,7 @@ from publisher.hosts import HostGate
 from publisher.model import Source, Timeout
 from publisher.robots import RobotsCache
 
-from .localserver import Reply
+from .support.server import Reply
 
 HTML = b"<html><head><title>t</title></head><body><p>hello</p></body></html>"
 

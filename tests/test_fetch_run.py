@@ -20,37 +20,8 @@ from publisher.pipeline import run_once
 from publisher.store import Store
 from publisher.workers import host_order
 
-from .localserver import LocalServer, Overlap, Reply, serving
-
-SELECT = (
-    '    select: {item: "article.news-item", title: "h3 a::text", link: "h3 a::attr(href)",'
-    ' date: "time::attr(datetime)", summary: "p.summary"}\n'
-)
-
-
-def newsroom(*titles: str, footer: str = "") -> bytes:
-    items = "".join(
-        f'<article class="news-item"><time datetime="2026-11-{10 + n:02d}">x</time>'
-        f'<h3><a href="/news/{n}/">{title}</a></h3><p class="summary">About {title}.</p>'
-        "</article>"
-        for n, title in enumerate(titles)
-    )
-    return f"<html><body><main>{items}</main><footer>{footer}</footer></body></html>".encode()
-
-
-def write_config(
-    folder: Path, sources: list[tuple[str, str]], *, min_delay: float = 0, extra: str = ""
-) -> Path:
-    text = (
-        "site:\n  base_url: https://feeds.example.org/\n  output: feeds\n"
-        "  state: state/state.db\n  contact: mailto:ops@example.org\n"
-        f"defaults:\n  min_delay: {min_delay}\n  retries: 0\n  timeout: 2\nsources:\n"
-    )
-    for source_id, url in sources:
-        text += f"  - id: {source_id}\n    url: {url}\n" + SELECT + extra
-    path = folder / "sources.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+from .support.records import newsroom, newsroom_config
+from .support.server import LocalServer, Overlap, Reply, serving
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -66,6 +37,7 @@ def etag_page(body: Callable[[], bytes], tag: Callable[[], str]):  # type: ignor
     return page
 
 
+@pytest.mark.slow
 def test_a_404_source_beside_a_working_one(tmp_path, serve, capsys):
     state = {"a": newsroom("One", "Two"), "b_ok": True}
 
@@ -73,7 +45,7 @@ def test_a_404_source_beside_a_working_one(tmp_path, serve, capsys):
         return Reply(body=newsroom("Bee")) if state["b_ok"] else Reply(status=404)
 
     server = serve({"/a": lambda p, h: Reply(body=state["a"]), "/b": b_page})
-    config = str(write_config(tmp_path, [("a", server.url("/a")), ("b", server.url("/b"))]))
+    config = str(newsroom_config(tmp_path, [("a", server.url("/a")), ("b", server.url("/b"))]))
     assert main(["run", "-c", config]) == 0
     feeds = tmp_path / "feeds"
     before = snapshot(feeds)
@@ -105,9 +77,10 @@ def test_a_404_source_beside_a_working_one(tmp_path, serve, capsys):
     assert row[4] is not None
 
 
+@pytest.mark.slow
 def test_304_run_writes_nothing_and_says_not_modified(tmp_path, serve, capsys):
     server = serve({"/a": etag_page(lambda: newsroom("One"), lambda: '"v1"')})
-    config = str(write_config(tmp_path, [("a", server.url("/a"))]))
+    config = str(newsroom_config(tmp_path, [("a", server.url("/a"))]))
     assert main(["run", "-c", config]) == 0
     before = snapshot(tmp_path / "feeds")
     capsys.readouterr()
@@ -123,6 +96,7 @@ def test_304_run_writes_nothing_and_says_not_modified(tmp_path, serve, capsys):
         )
 
 
+@pytest.mark.slow
 def test_a_changed_page_with_the_same_entries_writes_nothing(tmp_path, serve, capsys):
     version = {"n": 1}
     server = serve(
@@ -133,7 +107,7 @@ def test_a_changed_page_with_the_same_entries_writes_nothing(tmp_path, serve, ca
             )
         }
     )
-    config = str(write_config(tmp_path, [("a", server.url("/a"))]))
+    config = str(newsroom_config(tmp_path, [("a", server.url("/a"))]))
     assert main(["run", "-c", config]) == 0
     before = snapshot(tmp_path / "feeds")
     version["n"] = 2
@@ -143,14 +117,16 @@ def test_a_changed_page_with_the_same_entries_writes_nothing(tmp_path, serve, ca
     assert snapshot(tmp_path / "feeds") == before
 
 
+@pytest.mark.slow
 def test_permanent_redirect_is_reported_in_the_run_summary(tmp_path, serve, capsys):
     server = serve({"/old": Reply(status=301, headers=(("Location", "/new"),))})
     server.routes["/new"] = Reply(body=newsroom("One"))
-    config = str(write_config(tmp_path, [("a", server.url("/old"))]))
+    config = str(newsroom_config(tmp_path, [("a", server.url("/old"))]))
     assert main(["run", "-c", config]) == 0
     assert f"moved permanently to {server.url('/new')}: update 'url'" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_secrets_appear_in_no_output_log_store_or_feed(
     tmp_path, serve, capsys, caplog, monkeypatch
 ):
@@ -164,16 +140,12 @@ def test_secrets_appear_in_no_output_log_store_or_feed(
     server = serve({"/a": guarded, "/b": Reply(body=newsroom("Bee"))})
     monkeypatch.setenv("PUB_TEST_TOKEN", good)
     monkeypatch.setenv("PUB_TEST_SID", bad + "\r\nX-Injected: 1")
-    path = tmp_path / "sources.yaml"
-    write_config(tmp_path, [])
-    path.write_text(
-        path.read_text()
-        + f"  - id: a\n    url: {server.url('/a')}\n"
-        + SELECT
-        + '    headers: {Authorization: "Bearer ${PUB_TEST_TOKEN}"}\n'
-        + f"  - id: b\n    url: {server.url('/b')}\n"
-        + SELECT
-        + '    headers: {Cookie: "sid=${PUB_TEST_SID}"}\n'
+    path = newsroom_config(
+        tmp_path,
+        [
+            ("a", server.url("/a"), {"headers": {"Authorization": "Bearer ${PUB_TEST_TOKEN}"}}),
+            ("b", server.url("/b"), {"headers": {"Cookie": "sid=${PUB_TEST_SID}"}}),
+        ],
     )
     with caplog.at_level(logging.DEBUG):
         code = main(["run", "-c", str(path), "-v"])
@@ -191,6 +163,7 @@ def test_secrets_appear_in_no_output_log_store_or_feed(
         assert not any(secret in text for text in texts), secret
 
 
+@pytest.mark.slow
 def test_per_host_rule_seen_by_the_servers(tmp_path):
     overlap = Overlap()
     with ExitStack() as stack:
@@ -205,7 +178,7 @@ def test_per_host_rule_seen_by_the_servers(tmp_path):
                 sources.append((f"h{server.port}-p{n}", server.url(f"/p{n}")))
         # configuration order: all of one host, then the next (worst case for a naive pool)
         sources.sort()
-        config = load_config(write_config(tmp_path, sources, min_delay=0.05))
+        config = load_config(newsroom_config(tmp_path, sources, min_delay=0.05))
         with Store(config.site.state) as store, make_session() as session:
             report = run_once(
                 config.sources, site=config.site, session=session, store=store,
@@ -223,11 +196,12 @@ def test_per_host_rule_seen_by_the_servers(tmp_path):
         assert min(gaps) >= 0.045, gaps  # min_delay between two requests to one host
 
 
+@pytest.mark.slow
 def test_workers_run_hosts_in_parallel_and_report_in_config_order(tmp_path, serve, capsys):
     slow = serve({"/s": Reply(body=newsroom("Slow"), delay=0.6)})
     fast = [serve({"/f": Reply(body=newsroom("Fast"))}) for _ in range(3)]
     sources = [("slow", slow.url("/s"))] + [(f"f{n}", s.url("/f")) for n, s in enumerate(fast)]
-    config = str(write_config(tmp_path, sources))
+    config = str(newsroom_config(tmp_path, sources))
     assert main(["run", "-c", config, "--workers", "4"]) == 0
     out = capsys.readouterr().out
     assert [line.split()[0] for line in out.splitlines()[:4]] == ["slow", "f0", "f1", "f2"]
@@ -236,27 +210,29 @@ def test_workers_run_hosts_in_parallel_and_report_in_config_order(tmp_path, serv
     assert all(seen.end < slow_seen.end for server in fast for seen in server.seen)
 
 
+@pytest.mark.slow
 def test_workers_one_is_sequential(tmp_path, serve, capsys):
     overlap = Overlap()
     servers = [serve({"/f": Reply(body=newsroom("F"))}, latency=0.03, overlap=overlap)
                for _ in range(3)]  # fmt: skip
-    config = str(write_config(tmp_path, [(f"f{n}", s.url("/f")) for n, s in enumerate(servers)]))
+    config = str(newsroom_config(tmp_path, [(f"f{n}", s.url("/f")) for n, s in enumerate(servers)]))
     assert main(["run", "-c", config, "--workers", "1"]) == 0
     assert overlap.max_total == 1
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "many"])
 def test_workers_must_be_a_positive_number(tmp_path, value, capsys):
-    config = str(write_config(tmp_path, [("a", "http://127.0.0.1:9/a")]))
+    config = str(newsroom_config(tmp_path, [("a", "http://127.0.0.1:9/a")]))
     with pytest.raises(SystemExit) as info:
         main(["run", "-c", config, "--workers", value])
     assert info.value.code == 2
     assert "--workers: must be a whole number of at least 1" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_robots_txt_is_fetched_once_per_host_then_remembered_between_runs(tmp_path, serve):
     server = serve({f"/{n}": Reply(body=newsroom(f"P{n}")) for n in range(4)})
-    config = str(write_config(tmp_path, [(f"p{n}", server.url(f"/{n}")) for n in range(4)]))
+    config = str(newsroom_config(tmp_path, [(f"p{n}", server.url(f"/{n}")) for n in range(4)]))
     assert main(["run", "-c", config]) == 0
     assert server.paths().count("/robots.txt") == 1
     assert main(["run", "-c", config]) == 0  # a run minutes later: the store remembers it
@@ -269,7 +245,7 @@ T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 def _runs_at(tmp_path: Path, server: LocalServer, paths: list[str], minutes: list[int]):  # type: ignore[no-untyped-def]
     """Run the sources at T0 + each of ``minutes``; the reports of each run."""
     config = load_config(
-        write_config(tmp_path, [(f"s{n}", server.url(p)) for n, p in enumerate(paths)])
+        newsroom_config(tmp_path, [(f"s{n}", server.url(p)) for n, p in enumerate(paths)])
     )
     reports = []
     with Store(config.site.state) as store, make_session() as session:
@@ -281,6 +257,7 @@ def _runs_at(tmp_path: Path, server: LocalServer, paths: list[str], minutes: lis
     return reports
 
 
+@pytest.mark.slow
 def test_robots_txt_is_asked_again_once_it_is_an_hour_old(tmp_path, serve):
     server = serve({"/a": Reply(body=newsroom("A"))})
     _runs_at(tmp_path, server, ["/a"], [0, 5, 59])
@@ -289,6 +266,7 @@ def test_robots_txt_is_asked_again_once_it_is_an_hour_old(tmp_path, serve):
     assert server.paths().count("/robots.txt") == 2
 
 
+@pytest.mark.slow
 def test_remembered_rules_still_apply(tmp_path, serve):
     server = serve(
         {
@@ -306,6 +284,7 @@ def test_remembered_rules_still_apply(tmp_path, serve):
     assert "/closed" not in server.paths()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("status", [500, 503])
 def test_a_failing_robots_txt_is_not_remembered(tmp_path, serve, status):
     server = serve({"/robots.txt": Reply(status=status), "/a": Reply(body=newsroom("A"))})
@@ -314,12 +293,14 @@ def test_a_failing_robots_txt_is_not_remembered(tmp_path, serve, status):
     assert server.paths().count("/robots.txt") == 2  # and asked again the next run
 
 
+@pytest.mark.slow
 def test_a_missing_robots_txt_is_remembered(tmp_path, serve):
     server = serve({"/a": Reply(body=newsroom("A"))})  # /robots.txt: 404, no rules
     _runs_at(tmp_path, server, ["/a"], [0, 5])
     assert server.paths().count("/robots.txt") == 1
 
 
+@pytest.mark.slow
 def test_robots_disallow_fails_the_source_in_a_run(tmp_path, serve, capsys):
     server = serve(
         {
@@ -329,7 +310,9 @@ def test_robots_disallow_fails_the_source_in_a_run(tmp_path, serve, capsys):
         }
     )
     config = str(
-        write_config(tmp_path, [("closed", server.url("/closed")), ("open", server.url("/open"))])
+        newsroom_config(
+            tmp_path, [("closed", server.url("/closed")), ("open", server.url("/open"))]
+        )
     )
     assert main(["run", "-c", config]) == 1
     out = capsys.readouterr().out
@@ -342,16 +325,17 @@ def test_robots_disallow_fails_the_source_in_a_run(tmp_path, serve, capsys):
 def test_host_order_takes_hosts_in_turn(tmp_path):
     urls = ["http://a.test/1", "http://a.test/2", "http://a.test/3", "http://b.test/1",
             "http://c.test/1", "http://b.test/2"]  # fmt: skip
-    config = load_config(write_config(tmp_path, [(f"s{n}", u) for n, u in enumerate(urls)]))
+    config = load_config(newsroom_config(tmp_path, [(f"s{n}", u) for n, u in enumerate(urls)]))
     assert host_order(config.sources) == [0, 3, 4, 1, 5, 2]
 
 
+@pytest.mark.slow
 def test_consecutive_failures_count_up_then_reset(tmp_path, serve, capsys):
     up = {"ok": False}
     server = serve(
         {"/a": lambda p, h: Reply(body=newsroom("A")) if up["ok"] else Reply(status=500)}
     )
-    config = write_config(tmp_path, [("a", server.url("/a"))])
+    config = newsroom_config(tmp_path, [("a", server.url("/a"))])
     db_path = tmp_path / "state" / "state.db"
 
     def row() -> tuple:
@@ -369,11 +353,12 @@ def test_consecutive_failures_count_up_then_reset(tmp_path, serve, capsys):
     assert row() == (0, 200, 0, 1, 1)
 
 
+@pytest.mark.slow
 def test_on_report_is_called_in_configuration_order(tmp_path, serve):
     slow = serve({"/s": Reply(body=newsroom("Slow"), delay=0.3)})
     fast = serve({"/f": Reply(body=newsroom("Fast"))})
     config = load_config(
-        write_config(tmp_path, [("slow", slow.url("/s")), ("fast", fast.url("/f"))])
+        newsroom_config(tmp_path, [("slow", slow.url("/s")), ("fast", fast.url("/f"))])
     )
     seen: list[str] = []
     with Store(config.site.state) as store, make_session() as session:

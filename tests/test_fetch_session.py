@@ -12,7 +12,7 @@ import requests
 from publisher.fetch import fetch_page, make_session
 from publisher.model import Source, Timeout
 
-from .localserver import Reply
+from .support.server import Reply
 
 URLS = ("http://news.example.org/a/", "http://news.example.org/b/", "https://local.test/x/")
 
@@ -74,6 +74,7 @@ def test_without_any_proxy_the_settings_are_worked_out_once(monkeypatch: pytest.
 # -- what a fetch sends: the environment's proxy, no cookies kept ------------------------
 
 
+@pytest.mark.slow
 def test_fetch_goes_through_the_proxy_the_environment_names(monkeypatch, serve):
     """A fetch sends its request to ``HTTP_PROXY`` (here a local server playing the proxy),
     with the absolute URL as the request target, as every HTTP proxy expects."""
@@ -88,6 +89,7 @@ def test_fetch_goes_through_the_proxy_the_environment_names(monkeypatch, serve):
     assert proxy.paths() == ["http://news.example.org/newsroom/"]
 
 
+@pytest.mark.slow
 def test_no_proxy_is_honoured(monkeypatch, serve):
     site = serve({"/newsroom/": Reply(body=b"<p>direct</p>")})
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
@@ -97,6 +99,7 @@ def test_no_proxy_is_honoured(monkeypatch, serve):
     assert page.text == "<p>direct</p>"
 
 
+@pytest.mark.slow
 def test_cookies_a_site_sets_are_not_sent_back(serve):
     """A feed fetch is not a browsing session: no cookie jar, so no tracking across runs
     or sources; a site that needs a cookie gets it from the source's ``headers``."""
@@ -108,6 +111,7 @@ def test_cookies_a_site_sets_are_not_sent_back(serve):
     assert [seen.headers.get("cookie") for seen in site.seen] == [None, None]
 
 
+@pytest.mark.slow
 def test_the_sessions_headers_go_with_every_fetch_and_the_sources_win(serve):
     site = serve({"/newsroom/": Reply(body=b"<p>x</p>")})
     with make_session(contact="mailto:ops@example.org") as session:

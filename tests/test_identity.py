@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import string
-from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
@@ -26,7 +25,8 @@ from publisher.normalise import (
     normalise_entry,
 )
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+from .support import NOW
+
 BASE = "https://example.org/news/2026/harbour/"
 
 # -- the cases the issue names ----------------------------------------------------------------

@@ -36,21 +36,16 @@ from publisher.render import render_feeds
 from publisher.stages import StageTimes
 from publisher.store import Store
 
-from .static_server import StaticServer
+from .support import NOW
+from .support.config import SELECT as CONFIG_SELECT
+from .support.config import write_config
+from .support.server import Files, LocalServer, serving
 
 pytestmark = pytest.mark.slow
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SOURCES = 30
 ENTRIES = 40
-SELECT = """\
-    select:
-      item: "article"
-      title: "h3 a::text"
-      link: "h3 a::attr(href)"
-      date: "time::attr(datetime)"
-      summary: "p.summary"
-"""
+SELECT = {**CONFIG_SELECT, "item": "article"}
 
 # Runs the real CLI in a child process, killing itself with SIGKILL at an exact point:
 #   after-commit N   right after the N-th store commit (store new, files old)
@@ -127,33 +122,17 @@ def page(source: int, version: int) -> str:
 def write_project(root: Path, *, http_base: str | None = None) -> Path:
     """``SOURCES`` file sources (or one HTTP source at ``http_base``) and their config."""
     (root / "pages").mkdir(exist_ok=True)
-    lines = [
-        "site:",
-        "  base_url: https://feeds.example.org/",
-        "  output: feeds",
-        "  state: state/state.db",
-        "sources:",
-    ]
     if http_base:
-        lines += [
-            "  - id: http-newsroom",
-            f"    url: {http_base}/page.html",
-            "    home: https://example.org/newsroom/",
-            "    retries: 0",
-            "    min_delay: 0",
-        ]
-        lines += SELECT.splitlines()
+        sources = [{"id": "http-newsroom", "url": f"{http_base}/page.html",
+                    "home": "https://example.org/newsroom/", "retries": 0, "min_delay": 0,
+                    "select": SELECT}]  # fmt: skip
     else:
-        for number in range(SOURCES):
-            lines += [
-                f"  - id: source-{number:02d}",
-                f"    url: pages/s{number}.html",
-                f"    home: https://example.org/s{number}/",
-            ]
-            lines += SELECT.splitlines()
-    config = root / "sources.yaml"
-    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return config
+        sources = [
+            {"id": f"source-{n:02d}", "url": f"pages/s{n}.html",
+             "home": f"https://example.org/s{n}/", "select": SELECT}
+            for n in range(SOURCES)
+        ]  # fmt: skip
+    return write_config(root, sources, site={"output": "feeds", "state": "state/state.db"})
 
 
 def write_pages(root: Path, version: int) -> None:
@@ -186,7 +165,7 @@ def assert_files_match_store(config: Config) -> None:
         for source in config.sources:
             entries = store.feed_entries(source.id, limit=source.max_entries)
             assert entries, source.id
-            newest = store.source_state(source.id).newest
+            newest = store.source_states([source.id])[source.id].newest
             assert newest is not None
             files = render_feeds(source, config.site, entries, fallback_updated=newest)
             atom, rss = feed_paths(config.site.output, source)
@@ -315,7 +294,7 @@ def test_killed_at_random_moments(tmp_path: Path, project: tuple[Path, Config]) 
 def test_a_kill_after_the_commit_is_repaired_when_the_page_answers_304(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()
-    with StaticServer({"/page.html": site / "page.html"}) as server:
+    with serving(LocalServer(routes={"/page.html": Files(site / "page.html")})) as server:
         config_path = write_project(tmp_path, http_base=server.base)
         config = load_config(config_path)
         (site / "page.html").write_text(page(0, 0), encoding="utf-8")
@@ -324,13 +303,13 @@ def test_a_kill_after_the_commit_is_repaired_when_the_page_answers_304(tmp_path:
         (site / "page.html").write_text(page(0, 1), encoding="utf-8")
         assert run_driver(tmp_path, config_path, "after-commit", 1) == -signal.SIGKILL
         assert feed_files(tmp_path) == old  # the store moved on, the files did not
-        server.take_hits()
+        server.take_seen(robots=False)
 
         with Store(config.site.state) as store, make_session() as session:
             report = run_once(
                 config.sources, site=config.site, session=session, store=store, now=NOW
             ).sources[0]
-        assert [hit.status for hit in server.take_hits()] == [304]
+        assert [hit.status for hit in server.take_seen(robots=False)] == [304]
         assert report.ok
         assert report.not_modified
         assert len(report.files_written) == 2
@@ -354,7 +333,7 @@ def test_a_kill_after_the_commit_is_repaired_when_the_page_answers_304(tmp_path:
 def test_an_older_feed_file_is_repaired_on_304(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()
-    with StaticServer({"/page.html": site / "page.html"}) as server:
+    with serving(LocalServer(routes={"/page.html": Files(site / "page.html")})) as server:
         config_path = write_project(tmp_path, http_base=server.base)
         config = load_config(config_path)
         (site / "page.html").write_text(page(0, 0), encoding="utf-8")
@@ -365,9 +344,9 @@ def test_an_older_feed_file_is_repaired_on_304(tmp_path: Path) -> None:
         fresh = feed_files(tmp_path)
         # an older file put back (a backup restored, a half-finished deploy)
         (tmp_path / "feeds" / "http-newsroom.atom").write_bytes(stale["http-newsroom.atom"])
-        server.take_hits()
+        server.take_seen(robots=False)
         assert publisher_run(config_path).returncode == 0
-        assert [hit.status for hit in server.take_hits()] == [304]
+        assert [hit.status for hit in server.take_seen(robots=False)] == [304]
         assert feed_files(tmp_path) == fresh
         # and a missing one
         (tmp_path / "feeds" / "http-newsroom.rss").unlink()
@@ -379,7 +358,7 @@ def test_an_older_feed_file_is_repaired_on_304(tmp_path: Path) -> None:
 def test_a_blind_304_never_empties_a_feed(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()
-    with StaticServer({"/page.html": site / "page.html"}) as server:
+    with serving(LocalServer(routes={"/page.html": Files(site / "page.html")})) as server:
         config_path = write_project(tmp_path, http_base=server.base)
         (site / "page.html").write_text(page(0, 0), encoding="utf-8")
         assert publisher_run(config_path).returncode == 0
@@ -388,5 +367,5 @@ def test_a_blind_304_never_empties_a_feed(tmp_path: Path) -> None:
             (tmp_path / "state" / name).unlink(missing_ok=True)
         server.blind_304 = True
         assert publisher_run(config_path).returncode == 0
-        assert [hit.status for hit in server.take_hits()][-1] == 304
+        assert [hit.status for hit in server.take_seen(robots=False)][-1] == 304
         assert feed_files(tmp_path) == before

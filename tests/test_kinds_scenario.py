@@ -29,8 +29,8 @@ from publisher.fetch import make_session
 from publisher.pipeline import run_once
 from publisher.store import Store
 
-from .static_server import StaticServer
-from .test_scenario_clients import Rss2Email, _title_key, check_atom, check_rss
+from .support.clients import Rss2Email, check_atom, check_rss, title_key
+from .support.server import Files, LocalServer, Seen, serving
 
 pytestmark = pytest.mark.slow
 
@@ -236,7 +236,8 @@ def test_each_kind_shows_each_entry_as_new_once(kind: Kind, tmp_path: Path) -> N
     site, feeds = tmp_path / "site", tmp_path / "feeds"
     site.mkdir()
     feeds.mkdir()
-    with StaticServer({"/site/": site, "/feeds/": feeds}) as server:
+    routes = {"/site/": Files(site), "/feeds/": Files(feeds)}
+    with serving(LocalServer(routes=routes)) as server:  # type: ignore[arg-type]
         base = server.base
         for d in [*D.values(), EDITED_4]:  # the article pages a sitemap's titles come from
             page = f"<html><head><meta property='og:title' content='{d.title}'></head></html>"
@@ -272,13 +273,13 @@ def test_each_kind_shows_each_entry_as_new_once(kind: Kind, tmp_path: Path) -> N
                 else:
                     _write(site, rendered)
                 before = {p.name: p.read_bytes() for p in feeds.iterdir()}
-                server.take_hits()
+                server.take_seen(robots=False)
                 with Store(config.site.state) as store, make_session() as session:
                     now = NOW + timedelta(hours=number)
                     (report,) = run_once(
                         config.sources, site=config.site, session=session, store=store, now=now
                     ).sources
-                hits = server.take_hits()
+                hits = server.take_seen(robots=False)
                 if docs is None:
                     assert not report.ok, where
                     assert "layout may have changed" in (report.error or ""), report.error
@@ -305,21 +306,21 @@ def test_each_kind_shows_each_entry_as_new_once(kind: Kind, tmp_path: Path) -> N
                         assert result.updated_feed.modified >= 1, where
                 for url in (atom_url, rss_url):
                     unread = list(reader.get_entries(feed=url, read=False))
-                    assert sorted(_title_key(e.title) for e in unread) == sorted(
+                    assert sorted(title_key(e.title) for e in unread) == sorted(
                         f"E{n}" for n in new
                     ), (where, url)
                     for entry in unread:
                         reader.mark_entry_as_read(entry)
                     every = list(reader.get_entries(feed=url))
-                    assert len({_title_key(e.title) for e in every}) == len(every), where
+                    assert len({title_key(e.title) for e in every}) == len(every), where
                     first_seen_5.update(
                         e.published or e.updated  # type: ignore[misc]
                         for e in every
-                        if _title_key(e.title) == "E5"
+                        if title_key(e.title) == "E5"
                     )
                 mails = r2e.run()
                 for feed_name in (atom_url, rss_url):
-                    sent = [_title_key(s) for f, _, s in mails if f == feed_name]
+                    sent = [title_key(s) for f, _, s in mails if f == feed_name]
                     assert sorted(sent) == sorted(f"E{n}" for n in new), (where, sent)
                 mailed.extend(guid for _, guid, _ in mails)
             assert len(mailed) == 2 * len(set(mailed)) == 2 * 6  # once per feed file
@@ -329,7 +330,7 @@ def test_each_kind_shows_each_entry_as_new_once(kind: Kind, tmp_path: Path) -> N
             reader.close()
 
 
-def _check_requests(kind: Kind, number: int, hits: list, where: str) -> None:  # type: ignore[type-arg]
+def _check_requests(kind: Kind, number: int, hits: list[Seen], where: str) -> None:
     paths = [hit.path.rsplit("/", 1)[-1] for hit in hits if hit.path.startswith("/site/")]
     if kind.name == "paged":
         two = ["list1.html", "list2.html"]
@@ -339,6 +340,6 @@ def _check_requests(kind: Kind, number: int, hits: list, where: str) -> None:  #
         titled = {1: ["e3.html", "e1.html"], 2: ["e5.html"]}.get(number, [])
         assert paths == ["index.xml", "news-1.xml", *titled], (where, paths)
     if kind.name == "browser" and number == 1:
-        agents = {hit.agent for hit in hits if hit.path.endswith("app.html")}
+        agents = {hit.headers.get("user-agent") for hit in hits if hit.path.endswith("app.html")}
         assert len(agents) == 1
         assert next(iter(agents)).startswith("publisher/"), agents

@@ -11,31 +11,33 @@ import pytest
 from publisher.errors import LockError, StoreError
 from publisher.lock import StateLock, lock_path
 
-from .ops_support import SlowPage, publisher, stop, text_source, write_config
+from .support.config import bulletin_config, text_source
+from .support.processes import publisher, stop
+from .support.records import bulletin_page
+from .support.server import Gate
 
 
 def test_lock_is_exclusive_and_released(tmp_path: Path):
     path = lock_path(tmp_path / "state" / "state.db")
     assert path == tmp_path / "state" / "publisher.lock"
-    with StateLock(path, command="run") as held:
-        assert held.held
+    with StateLock(path, command="run"):
         with pytest.raises(LockError) as caught:
             StateLock(path).acquire()  # a second open file description: flock refuses it
         assert caught.value.pid is not None
         assert f"another publisher run is active (pid {caught.value.pid})" in str(caught.value)
         assert "running `publisher run`" in str(caught.value)
-    assert not held.held
+    with StateLock(path):  # released: taken again at once
+        pass
     with StateLock(path):  # free again
         pass
 
 
 @pytest.mark.slow
 def test_second_run_exits_75_while_the_first_is_running(tmp_path: Path):
-    page = SlowPage()
-    with page.running():
-        config = write_config(
-            tmp_path,
-            text_source("slow", page.url, respect_robots="false", retries="0"),
+    page = Gate(bulletin_page())
+    with page.serving() as url:
+        config = bulletin_config(
+            tmp_path, [text_source("slow", url, respect_robots=False, retries=0)]
         )
         first = publisher("run", "-c", str(config), cwd=tmp_path,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
@@ -69,11 +71,11 @@ def test_second_run_exits_75_while_the_first_is_running(tmp_path: Path):
 def test_killed_runs_lock_is_taken_over(tmp_path: Path):
     """A `publisher run` killed with SIGKILL mid-fetch leaves its pid in the lock file;
     the next run takes the lock over at once and finishes the job."""
-    page = SlowPage()
+    page = Gate(bulletin_page())
     lock_file = tmp_path / ".publisher" / "publisher.lock"
-    with page.running():
-        config = write_config(
-            tmp_path, text_source("slow", page.url, respect_robots="false", retries="0")
+    with page.serving() as url:
+        config = bulletin_config(
+            tmp_path, [text_source("slow", url, respect_robots=False, retries=0)]
         )
         killed = publisher("run", "-c", str(config), cwd=tmp_path,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip

@@ -16,7 +16,7 @@ from publisher.normalise import (
     sanitise_summary,
 )
 
-from .conftest import NOW
+from .support import NOW
 
 SOURCE = Source(
     id="example",

@@ -15,7 +15,7 @@ from publisher.fetch import make_session
 from publisher.pipeline import run_once
 from publisher.store import Store
 
-from .conftest import NOW
+from .support import NOW
 
 PAGE = """<html><body>{items}</body></html>"""
 ITEM = """<div class="n"><a href="/n/{n}">News number {n}</a><time>2026-0{m}-1{d}</time>

@@ -19,7 +19,7 @@ from publisher.extract import extract_entries, link_base
 from publisher.model import Page, Selectors, Source
 from publisher.normalise import canonical_link, clean_link, clean_text, entry_id, normalise_entry
 
-from .conftest import NOW, REALWORLD
+from .support import NOW, REALWORLD
 
 PAGES = sorted((REALWORLD / "pages").glob("*.json")) if REALWORLD.exists() else []
 

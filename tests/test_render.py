@@ -4,50 +4,17 @@ from __future__ import annotations
 
 import email.utils
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import feedparser
 import pytest
 
-from publisher.model import Site, Source, StoredEntry
 from publisher.render import render_feeds
 
-from .conftest import DATA, NOW
+from .support import DATA, NOW
+from .support.records import ENTRIES, SITE, SOURCE, stored_entry
 
-SITE = Site(base_url="https://feeds.example.org/", output=Path("feeds"), state=Path("s.db"))
-SOURCE = Source(
-    id="example-newsroom",
-    url="https://www.example.org/news/",
-    home="https://www.example.org/news/",
-    title="Example & Co: News",
-    author="Example & Co",
-    format="text",
-)
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def _entry(n: int, **kw) -> StoredEntry:
-    published = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=n)
-    values = dict(
-        source=SOURCE.id,
-        id=f"urn:uuid:00000000-0000-5000-8000-{n:012d}",
-        title=f"Entry <{n}> & more",
-        link=f"https://www.example.org/news/{n}",
-        summary=f'<p>Summary {n} with <a href="https://www.example.org/x">a link</a></p>',
-        category="Report" if n % 2 else None,
-        published=published,
-        updated=published + timedelta(hours=n % 3),
-        first_seen=NOW,
-        last_seen=NOW,
-        fingerprint="f",
-        seq=n,
-    )
-    values.update(kw)
-    return StoredEntry(**values)
-
-
-ENTRIES = tuple(_entry(n) for n in (3, 2, 1))  # newest first, as the store returns them
 
 
 def test_render_matches_golden_files(request: pytest.FixtureRequest) -> None:
@@ -125,7 +92,7 @@ def test_feedparser_reads_back_everything(kind: str) -> None:
 
 
 def test_images_become_media_content_in_both_formats() -> None:
-    entries = (_entry(2, image="https://www.example.org/i/2.jpg"), _entry(1))
+    entries = (stored_entry(2, image="https://www.example.org/i/2.jpg"), stored_entry(1))
     files = render_feeds(SOURCE, SITE, entries, fallback_updated=NOW)
     for data in (files.atom, files.rss):
         parsed = feedparser.parse(data)

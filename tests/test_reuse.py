@@ -24,8 +24,8 @@ from publisher.normalise import normalise_entries, raw_keys
 from publisher.pipeline import run_once
 from publisher.store import Store
 
-from .conftest import NOW, REALWORLD
-from .localserver import Reply
+from .support import NOW, REALWORLD
+from .support.server import Reply
 
 PAGES = sorted((REALWORLD / "pages").glob("*.json")) if REALWORLD.exists() else []
 
@@ -139,6 +139,7 @@ def test_anything_normalising_reads_changes_the_key(change):
     assert raw_keys([raw], source=source, page_url=url) != [key]
 
 
+@pytest.mark.slow
 def test_a_page_that_gained_one_entry_normalises_only_that_one(tmp_path, serve, monkeypatch):
     def page(*titles: str) -> bytes:
         days = {"a": 14, "b": 13, "c": 12, "d": 11}

@@ -16,7 +16,7 @@ from publisher.hosts import HostGate
 from publisher.model import RobotsFile, Source, Timeout
 from publisher.robots import MAX_CRAWL_DELAY, RobotsCache, product_token
 
-from .localserver import Reply
+from .support.server import Reply
 
 HTML = b"<html><head><title>t</title></head><body><p>hello</p></body></html>"
 AGENT = "publisher/0.1.0 (+mailto:ops@example.org)"

@@ -24,19 +24,11 @@ re-rendered with different whitespace and tracking parameters (200, nothing chan
 
 from __future__ import annotations
 
-import re
-import stat
-import subprocess
-import sys
 import textwrap
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
-from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import feedparser
 import pytest
@@ -49,13 +41,14 @@ from publisher.pipeline import run_once
 from publisher.report import RunReport
 from publisher.store import Store
 
-from .static_server import StaticServer
+from .support import NOW
+from .support.clients import Rss2Email, check_atom, check_rss, title_key
+from .support.config import SELECT, write_config
+from .support.server import Files, LocalServer, Route, serving
 
 pytestmark = pytest.mark.slow
 
-NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 LAYOUT_MESSAGE = "no entries found: the page layout may have changed"
-ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 # -- the newsroom page ----------------------------------------------------------------------
@@ -210,7 +203,7 @@ def rounds() -> list[Round]:
 @dataclass
 class World:
     root: Path
-    server: StaticServer
+    server: LocalServer
     config: Config
     page: Path
     feeds: Path
@@ -219,37 +212,15 @@ class World:
     store_path: Path
 
 
-def write_config(root: Path, base: str) -> Path:
-    config = root / "sources.yaml"
-    config.write_text(
-        textwrap.dedent(
-            f"""\
-            site:
-              base_url: {base}/feeds/
-              output: public/feeds
-              state: state/state.db
-            sources:
-              - id: newsroom
-                title: "Scenario Newsroom"
-                url: {base}/newsroom/
-                home: {base}/newsroom/
-                timezone: Europe/Lisbon
-                author: Scenario Rights Watch
-                max_entries: 8
-                retries: 0
-                min_delay: 0
-                select:
-                  item: "article.news-item"
-                  title: "h3 a::text"
-                  link: "h3 a::attr(href)"
-                  date: "time::attr(datetime)"
-                  summary: "p.summary"
-                  category: ".type::text"
-            """
-        ),
-        encoding="utf-8",
-    )
-    return config
+def scenario_config(root: Path, base: str) -> Path:
+    newsroom = {
+        "id": "newsroom", "title": "Scenario Newsroom", "url": f"{base}/newsroom/",
+        "home": f"{base}/newsroom/", "timezone": "Europe/Lisbon",
+        "author": "Scenario Rights Watch", "max_entries": 8, "retries": 0, "min_delay": 0,
+        "select": {**SELECT, "category": ".type::text"},
+    }  # fmt: skip
+    site = {"base_url": f"{base}/feeds/", "output": "public/feeds", "state": "state/state.db"}
+    return write_config(root, [newsroom], site=site)
 
 
 @pytest.fixture
@@ -259,9 +230,9 @@ def world(tmp_path: Path) -> Iterator[World]:
     page = site / "newsroom.html"
     feeds = tmp_path / "public" / "feeds"
     feeds.mkdir(parents=True)
-    routes = {"/newsroom/": page, "/feeds/": feeds}
-    with StaticServer(routes) as server:
-        config = load_config(write_config(tmp_path, server.base))
+    routes: dict[str, Route] = {"/newsroom/": Files(page), "/feeds/": Files(feeds)}
+    with serving(LocalServer(routes=routes)) as server:
+        config = load_config(scenario_config(tmp_path, server.base))
         yield World(
             root=tmp_path,
             server=server,
@@ -281,168 +252,10 @@ def run_publisher(world: World, now: datetime) -> RunReport:
         )
 
 
-class Rss2Email:
-    """rss2email 3 driven through its command line, mail captured by a fake sendmail."""
-
-    def __init__(self, root: Path, feeds: dict[str, str]):
-        self.root = root
-        self.mail = root / "mail"
-        self.mail.mkdir()
-        capture = root / "sendmail"
-        capture.write_text(
-            f"#!{sys.executable}\n"
-            "import sys, time, uuid, pathlib\n"
-            f"folder = pathlib.Path({str(self.mail)!r})\n"
-            "data = sys.stdin.buffer.read()\n"
-            "(folder / f'{time.time_ns()}-{uuid.uuid4().hex}.eml').write_bytes(data)\n",
-            encoding="utf-8",
-        )
-        capture.chmod(capture.stat().st_mode | stat.S_IXUSR)
-        self.config = root / "rss2email.cfg"
-        self.data = root / "rss2email.json"
-        sections = "".join(f"\n[feed.{name}]\nurl = {url}\n" for name, url in feeds.items())
-        self.config.write_text(
-            textwrap.dedent(
-                f"""\
-                [DEFAULT]
-                from = publisher-test@example.org
-                to = subscriber@example.org
-                email-protocol = sendmail
-                sendmail = {capture}
-                same-server-fetch-interval = 0
-                feed-timeout = 30
-                """
-            )
-            + sections,
-            encoding="utf-8",
-        )
-        self.seen: set[Path] = set()
-
-    def run(self) -> list[tuple[str, str, str]]:
-        """Run ``r2e run``; the mails it sent: (feed URL, X-RSS-ID, subject)."""
-        r2e = Path(sys.executable).with_name("r2e")
-        result = subprocess.run(
-            [str(r2e), "-c", str(self.config), "-d", str(self.data), "run"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        assert "error" not in result.stderr.lower(), result.stderr
-        mails = []
-        for path in sorted(set(self.mail.glob("*.eml")) - self.seen):
-            self.seen.add(path)
-            message = message_from_bytes(path.read_bytes())
-            mails.append((str(message["X-RSS-Feed"]), str(message["X-RSS-ID"]), message["Subject"]))
-        return mails
-
-
-# -- what every file must hold (CONSUMERS.md, "In every file") ------------------------------
-
-RFC822 = re.compile(
-    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-    r"\d{4} \d{2}:\d{2}:\d{2} ([+-]\d{4}|GMT)$"
-)
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _absolute(url: str | None) -> bool:
-    parts = urlsplit(url or "")
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def check_rss(data: bytes, *, self_url: str, home: str) -> list[str]:
-    """The RSS rules of CONSUMERS.md; returns the item guids, in file order."""
-    assert data.startswith(b"<?xml")
-    assert b"UTF-8" in data.split(b"\n", 1)[0]
-    assert not CONTROL.search(data)
-    assert len(data) < 5 * 1024 * 1024
-    channel = ET.fromstring(data).find("channel")
-    assert channel is not None
-    for name in ("title", "link", "description"):
-        assert (channel.findtext(name) or "").strip(), f"channel has no {name}"
-    assert channel.findtext("link") == home  # the newsroom page, never the feed
-    selfs = [
-        link.get("href") for link in channel.findall(f"{ATOM}link") if link.get("rel") == "self"
-    ]
-    assert selfs == [self_url]
-    guids, dates = [], []
-    for item in channel.findall("item"):
-        assert (item.findtext("title") or "").strip()
-        assert (item.findtext("description") or "").strip()
-        assert _absolute(item.findtext("link"))
-        guid = item.find("guid")
-        assert guid is not None
-        assert guid.text
-        if not _absolute(guid.text):
-            assert guid.get("isPermaLink") == "false", guid.text
-        guids.append(guid.text)
-        pub = item.findtext("pubDate") or ""
-        assert RFC822.match(pub), pub
-        when = parsedate_to_datetime(pub)
-        assert when.strftime("%a") == pub[:3]  # the weekday is right
-        dates.append(when)
-    assert len(guids) == len(set(guids)), "duplicate guid"
-    assert dates == sorted(dates, reverse=True), "not newest first"
-    return guids
-
-
-def check_atom(data: bytes, *, self_url: str, home: str) -> list[str]:
-    """The Atom rules of CONSUMERS.md; returns the entry ids, in file order."""
-    assert data.startswith(b"<?xml")
-    assert b"UTF-8" in data.split(b"\n", 1)[0]
-    assert not CONTROL.search(data)
-    feed = ET.fromstring(data)
-    for name in ("id", "title", "updated"):
-        assert len(feed.findall(f"{ATOM}{name}")) == 1, name
-    assert RFC3339.match(feed.findtext(f"{ATOM}updated") or "")
-    links = {
-        (link.get("rel") or "alternate"): link.get("href") for link in feed.findall(f"{ATOM}link")
-    }
-    assert links["self"] == self_url
-    assert links["alternate"] == home
-    feed_author = feed.find(f"{ATOM}author") is not None
-    ids, dates = [], []
-    for entry in feed.findall(f"{ATOM}entry"):
-        assert feed_author or entry.find(f"{ATOM}author") is not None
-        ids.append(entry.findtext(f"{ATOM}id"))
-        assert (entry.findtext(f"{ATOM}title") or "").strip()
-        updated = entry.findtext(f"{ATOM}updated") or ""
-        published = entry.findtext(f"{ATOM}published") or ""
-        assert RFC3339.match(updated)
-        assert RFC3339.match(published)
-        alternates = [
-            link.get("href")
-            for link in entry.findall(f"{ATOM}link")
-            if (link.get("rel") or "alternate") == "alternate"
-        ]
-        assert len(alternates) == 1
-        assert _absolute(alternates[0])
-        summary = entry.find(f"{ATOM}summary")
-        assert summary is not None
-        assert summary.get("type") == "html"
-        dates.append(datetime.fromisoformat(published))
-    assert all(ids), "an entry without an id"
-    assert len(ids) == len(set(ids)), "duplicate id"
-    assert dates == sorted(dates, reverse=True), "not newest first"
-    return [str(entry_id) for entry_id in ids]
-
-
-# -- the scenario -----------------------------------------------------------------------------
-
-
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {
         path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in sorted(folder.iterdir())
     }
-
-
-def _title_key(title: str) -> str:
-    match = re.match(r"Entry (\d+):", title.strip())
-    assert match, title
-    return f"E{match.group(1)}"
 
 
 def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
@@ -459,11 +272,11 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
             before = _snapshot(world.feeds)
             if rnd.page is not None:
                 world.page.write_text(rnd.page, encoding="utf-8")
-            world.server.take_hits()
+            world.server.take_seen(robots=False)
 
             # -- publisher ------------------------------------------------------------------
             report = run_publisher(world, now).sources[0]
-            hits = world.server.take_hits()
+            hits = world.server.take_seen(robots=False)
             page_statuses = [hit.status for hit in hits if hit.path == "/newsroom/"]
             where = f"round {rnd.number}"
             if rnd.fails:
@@ -494,7 +307,7 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
             assert atom_ids == rss_ids, where
             titles = [entry.title for entry in feedparser.parse(atom).entries]
             if rnd.feed:
-                assert tuple(_title_key(t) for t in titles) == rnd.feed, where
+                assert tuple(title_key(t) for t in titles) == rnd.feed, where
             assert LAYOUT_MESSAGE not in (atom + rss).decode()
             assert b"Service temporarily unavailable" not in atom + rss
 
@@ -510,42 +323,38 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
                     assert result.updated_feed.modified >= len(rnd.changed), result.value
             for url in feed_urls:
                 unread = [entry for entry in reader.get_entries(feed=url, read=False)]
-                assert sorted(_title_key(e.title) for e in unread) == sorted(rnd.new), (where, url)
+                assert sorted(title_key(e.title) for e in unread) == sorted(rnd.new), (where, url)
                 for entry in unread:
                     reader.mark_entry_as_read(entry)
                 every = list(reader.get_entries(feed=url))
-                keys = [_title_key(entry.title) for entry in every]
+                keys = [title_key(entry.title) for entry in every]
                 assert len(keys) == len(set(keys)), f"{where}: reader has a duplicate in {url}"
                 assert len({entry.id for entry in every}) == len(every)
             if rnd.number == 3:
                 for url in feed_urls:
                     (edited,) = [
-                        e for e in reader.get_entries(feed=url) if _title_key(e.title) == "E3"
+                        e for e in reader.get_entries(feed=url) if title_key(e.title) == "E3"
                     ]
                     assert edited.read, "the edited entry came back as new"
                     assert "corrected" in (edited.summary or ""), edited.summary
                     (moved,) = [
-                        e for e in reader.get_entries(feed=url) if _title_key(e.title) == "E4"
+                        e for e in reader.get_entries(feed=url) if title_key(e.title) == "E4"
                     ]
                     assert moved.link == HTTPS_4.link
                     assert moved.read
                 atom_entry = next(
-                    e
-                    for e in reader.get_entries(feed=world.atom_url)
-                    if _title_key(e.title) == "E3"
+                    e for e in reader.get_entries(feed=world.atom_url) if title_key(e.title) == "E3"
                 )
                 assert atom_entry.updated == now  # the time the change was seen
                 assert atom_entry.published == datetime(2026, 10, 4, 23, 0, tzinfo=UTC)
                 link_only = next(
-                    e
-                    for e in reader.get_entries(feed=world.atom_url)
-                    if _title_key(e.title) == "E4"
+                    e for e in reader.get_entries(feed=world.atom_url) if title_key(e.title) == "E4"
                 )
                 # a scheme change is not a content change: updated stays the page date
                 assert link_only.updated == datetime(2026, 10, 6, 23, 0, tzinfo=UTC)
             for url in feed_urls:  # an undated entry keeps its first-seen date
                 for entry in reader.get_entries(feed=url):
-                    if _title_key(entry.title) == "E10":
+                    if title_key(entry.title) == "E10":
                         stamp = entry.published or entry.updated
                         assert stamp is not None
                         assert published_10.setdefault(url, stamp) == stamp, where
@@ -554,7 +363,7 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
             # -- rss2email: one mail per new entry --------------------------------------------
             mails = r2e.run()
             for url in feed_urls:
-                sent = [_title_key(subject) for feed, _, subject in mails if feed == url]
+                sent = [title_key(subject) for feed, _, subject in mails if feed == url]
                 assert sorted(sent) == sorted(rnd.new), (where, url, sent)
                 mailed[url].extend(guid for feed, guid, _ in mails if feed == url)
 
@@ -566,13 +375,15 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
             # -- unchanged rounds: the clients were told 304 ----------------------------------
             if rnd.unchanged:
                 feed_hits = [
-                    hit for hit in world.server.take_hits() if hit.path.startswith("/feeds/")
+                    hit
+                    for hit in world.server.take_seen(robots=False)
+                    if hit.path.startswith("/feeds/")
                 ]
                 assert len(feed_hits) == 4, feed_hits  # reader and rss2email, two feeds each
                 assert {hit.status for hit in feed_hits} == {304}, (where, feed_hits)
         every_key = {f"E{n}" for n in range(1, 12)}
         for url in feed_urls:
             assert len(mailed[url]) == len(set(mailed[url])) == len(every_key), url
-            assert {_title_key(e.title) for e in reader.get_entries(feed=url)} == every_key
+            assert {title_key(e.title) for e in reader.get_entries(feed=url)} == every_key
     finally:
         reader.close()

@@ -19,13 +19,15 @@ from publisher.schedule import Scheduler, make_trigger
 from publisher.store import Store
 from publisher.triggers import Timing
 
-from .localserver import LocalServer, Overlap, Reply, serving
-from .ops_support import SlowPage, publisher, stop, text_source, wait_for, write_config
+from .support.config import bulletin_config, text_source
+from .support.processes import publisher, stop, wait_for
+from .support.records import bulletin_page
+from .support.server import Gate, LocalServer, Overlap, Reply, serving
 
 
 def _source(folder: Path, url: str, min_delay: float):
     return load_config(
-        write_config(folder, text_source("s", url, min_delay=str(min_delay)))
+        bulletin_config(folder, [text_source("s", url, min_delay=min_delay)])
     ).sources[0]
 
 
@@ -39,22 +41,27 @@ def test_make_trigger_interval_and_cron():
     assert "day_of_week='mon,tue,wed,thu,fri'" in repr(cron)
 
 
+@pytest.mark.slow
 def test_jobs_share_the_fetch_layers_per_host_rule(tmp_path: Path):
     """Two sources on one host fire together: the server never sees them overlap."""
     bulletin = ("News\n\nMarch 7, 2016 \u2022 Report\n\nA title\n\nA summary.\n").encode()
     overlap = Overlap()
     server = LocalServer(
-        routes={path: Reply(body=bulletin, headers=(("Content-Type", "text/plain"),))
-                for path in ("/a.txt", "/b.txt")},
+        routes={
+            path: Reply(body=bulletin, headers=(("Content-Type", "text/plain"),))
+            for path in ("/a.txt", "/b.txt")
+        },
         latency=0.2,
         overlap=overlap,
-    )  # fmt: skip
+    )
     with serving(server):
-        path = write_config(
+        path = bulletin_config(
             tmp_path,
-            text_source("a", server.url("/a.txt"), min_delay="0.3")
-            + text_source("b", server.url("/b.txt"), min_delay="0.3"),
-            defaults="  every: 1h\n  jitter: 0\n",
+            [
+                text_source("a", server.url("/a.txt"), min_delay=0.3),
+                text_source("b", server.url("/b.txt"), min_delay=0.3),
+            ],
+            defaults={"every": "1h", "jitter": 0},
         )
         config = load_config(path)
         with Store(config.site.state) as store, make_session() as session:
@@ -81,7 +88,7 @@ def test_jobs_share_the_fetch_layers_per_host_rule(tmp_path: Path):
 def test_reload_keeps_running_list_on_invalid_file(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ):
-    path = write_config(tmp_path, text_source("a", "bulletin.txt"), defaults="  every: 1h\n")
+    path = bulletin_config(tmp_path, [text_source("a", "bulletin.txt")], defaults={"every": "1h"})
     config = load_config(path)
     with Store(config.site.state) as store, make_session() as session:
         scheduler = Scheduler(config, store=store, session=session, initial_run=False)
@@ -102,17 +109,19 @@ def test_reload_keeps_running_list_on_invalid_file(
             assert scheduler.source_ids == ("a",)
             assert not scheduler.config_changed()  # reported once, not at every poll
 
-            write_config(
+            bulletin_config(
                 tmp_path,
-                text_source("a", "bulletin.txt", every="2h")
-                + text_source("b", "bulletin.txt", enabled="false"),
-                defaults="  every: 1h\n",
+                [
+                    text_source("a", "bulletin.txt", every="2h"),
+                    text_source("b", "bulletin.txt", enabled=False),
+                ],
+                defaults={"every": "1h"},
             )
             assert scheduler.reload()
             assert scheduler.source_ids == ("a",)  # b is disabled
             assert scheduler.triggers()["a"].interval == timedelta(hours=2)
 
-            write_config(tmp_path, text_source("b", "bulletin.txt"), defaults="  every: 1h\n")
+            bulletin_config(tmp_path, [text_source("b", "bulletin.txt")], defaults={"every": "1h"})
             assert scheduler.reload()
             assert scheduler.source_ids == ("b",)
             assert set(scheduler.next_runs()) == {"b"}
@@ -123,13 +132,22 @@ def test_reload_keeps_running_list_on_invalid_file(
 @pytest.mark.slow
 def test_schedule_service_writes_reloads_and_stops_on_sigterm(tmp_path: Path):
     """The real service: 1 s interval, an invalid edit, a new source, then SIGTERM."""
-    config = write_config(tmp_path, text_source("first", "bulletin.txt"),
-                          defaults="  every: 1s\n  jitter: 0\n")  # fmt: skip
+    config = bulletin_config(
+        tmp_path, [text_source("first", "bulletin.txt")], defaults={"every": "1s", "jitter": 0}
+    )
     feeds = tmp_path / "feeds"
     log_file = tmp_path / "schedule.log"
     with log_file.open("w") as log:
-        process = publisher("schedule", "-c", str(config), "--poll", "0.2", cwd=tmp_path,
-                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        process = publisher(
+            "schedule",
+            "-c",
+            str(config),
+            "--poll",
+            "0.2",
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_for(lambda: (feeds / "first.atom").exists(), 20, "the first feed")
             parsed = feedparser.parse((feeds / "first.atom").read_bytes())
@@ -148,10 +166,10 @@ def test_schedule_service_writes_reloads_and_stops_on_sigterm(tmp_path: Path):
                 "the running list to keep running",
             )
 
-            write_config(
+            bulletin_config(
                 tmp_path,
-                text_source("first", "bulletin.txt") + text_source("second", "bulletin.txt"),
-                defaults="  every: 1s\n  jitter: 0\n",
+                [text_source("first", "bulletin.txt"), text_source("second", "bulletin.txt")],
+                defaults={"every": "1s", "jitter": 0},
             )
             wait_for(lambda: (feeds / "second.rss").exists(), 20, "the new source's feed")
             assert "second: scheduled every 1s" in log_file.read_text()
@@ -171,21 +189,30 @@ def test_schedule_service_writes_reloads_and_stops_on_sigterm(tmp_path: Path):
 
 @pytest.mark.slow
 def test_schedule_reloads_on_sighup(tmp_path: Path):
-    config = write_config(tmp_path, text_source("first", "bulletin.txt"),
-                          defaults="  every: 1h\n")  # fmt: skip
+    config = bulletin_config(
+        tmp_path, [text_source("first", "bulletin.txt")], defaults={"every": "1h"}
+    )
     log_file = tmp_path / "schedule.log"
     with log_file.open("w") as log:
         # --poll 3600: the file is not polled during the test, so only SIGHUP can reload it
         process = publisher(
-            "schedule", "-c", str(config), "--poll", "3600", "--log-format", "json",
-            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            "schedule",
+            "-c",
+            str(config),
+            "--poll",
+            "3600",
+            "--log-format",
+            "json",
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_for(lambda: "first: written" in log_file.read_text(), 20, "the first run")
-            write_config(
+            bulletin_config(
                 tmp_path,
-                text_source("first", "bulletin.txt") + text_source("second", "bulletin.txt"),
-                defaults="  every: 1h\n",
+                [text_source("first", "bulletin.txt"), text_source("second", "bulletin.txt")],
+                defaults={"every": "1h"},
             )
             process.send_signal(signal.SIGHUP)
             wait_for(lambda: (tmp_path / "feeds" / "second.atom").exists(), 20, "second feed")
@@ -208,15 +235,16 @@ def test_schedule_reloads_on_sighup(tmp_path: Path):
 @pytest.mark.slow
 def test_sigterm_lets_the_job_in_flight_finish(tmp_path: Path):
     """SIGTERM while a source is being fetched: it finishes, its feed is written, exit 0."""
-    page = SlowPage()
-    with page.running():
-        config = write_config(
-            tmp_path, text_source("slow", page.url, respect_robots="false", retries="0")
+    page = Gate(bulletin_page())
+    with page.serving() as url:
+        config = bulletin_config(
+            tmp_path, [text_source("slow", url, respect_robots=False, retries=0)]
         )
         log_file = tmp_path / "schedule.log"
         with log_file.open("w") as log:
-            process = publisher("schedule", "-c", str(config), cwd=tmp_path,
-                                stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+            process = publisher(
+                "schedule", "-c", str(config), cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
+            )
             try:
                 assert page.arrived.wait(timeout=20), "the job never reached the server"
                 process.send_signal(signal.SIGTERM)
@@ -236,16 +264,22 @@ def test_sigterm_lets_the_job_in_flight_finish(tmp_path: Path):
 @pytest.mark.slow
 def test_sigterm_wait_is_bounded(tmp_path: Path):
     """A job stuck past --stop-timeout is abandoned: exit 1, promptly, and it says so."""
-    page = SlowPage()
-    with page.running():
-        config = write_config(
-            tmp_path, text_source("stuck", page.url, respect_robots="false", retries="0")
+    page = Gate(bulletin_page())
+    with page.serving() as url:
+        config = bulletin_config(
+            tmp_path, [text_source("stuck", url, respect_robots=False, retries=0)]
         )
         done = None
         process = publisher(
-            "schedule", "-c", str(config), "--stop-timeout", "0.5",
-            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            "schedule",
+            "-c",
+            str(config),
+            "--stop-timeout",
+            "0.5",
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         try:
             assert page.arrived.wait(timeout=20), "the job never reached the server"
             process.send_signal(signal.SIGTERM)

@@ -28,8 +28,8 @@ from publisher.pipeline import run_once
 from publisher.report import RunReport
 from publisher.store import Store
 
-from .static_server import StaticServer
-from .test_scenario_clients import Rss2Email
+from .support.clients import Rss2Email
+from .support.server import Files, LocalServer, serving
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +74,7 @@ select:
 @dataclass
 class Site:
     root: Path
-    server: StaticServer
+    server: LocalServer
     pages: Path
     feeds: Path
 
@@ -93,7 +93,7 @@ class Site:
                             now=now, config=config)  # fmt: skip
 
     def hits(self, prefix: str) -> list[str]:
-        return [hit.path for hit in self.server.hits if hit.path.startswith(prefix)]
+        return [hit.path for hit in self.server.seen if hit.path.startswith(prefix)]
 
 
 @pytest.fixture
@@ -102,7 +102,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
     pages.mkdir()
     feeds = tmp_path / "feeds"
     feeds.mkdir()
-    with StaticServer({"/site/": pages, "/feeds/": feeds}) as server:
+    routes = {"/site/": Files(pages), "/feeds/": Files(feeds)}
+    with serving(LocalServer(routes=routes)) as server:  # type: ignore[arg-type]
         yield Site(root=tmp_path, server=server, pages=pages, feeds=feeds)
 
 

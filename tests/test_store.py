@@ -15,7 +15,7 @@ import sqlite3
 import textwrap
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ from publisher.model import StoredEntry
 from publisher.pipeline import run_once
 from publisher.store import MIGRATIONS, SCHEMA_VERSION, Store, sql_statements
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+from .support import NOW
 
 
 def stored(n: int, *, published: datetime | None = None, seq: int | None = None) -> StoredEntry:
@@ -119,6 +119,12 @@ def build_store_at(path: Path, version: int) -> None:
         db.close()
 
 
+def user_version(path: Path) -> int:
+    """The schema version a store file says it has (SQLite's ``user_version``)."""
+    with sqlite3.connect(path) as db:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
 def schema(path: Path) -> dict[str, list[tuple[object, ...]]]:
     db = sqlite3.connect(path)
     try:
@@ -138,7 +144,7 @@ def test_migrates_from_every_older_version_and_keeps_the_data(tmp_path: Path, ve
     path = tmp_path / "state.db"
     build_store_at(path, version)
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION
+        assert user_version(path) == SCHEMA_VERSION
         if version >= 1:
             (entry,) = store.entries("newsroom").values()
             expected = SAMPLE["entries"]
@@ -147,7 +153,7 @@ def test_migrates_from_every_older_version_and_keeps_the_data(tmp_path: Path, ve
             assert entry.published == datetime.fromisoformat(str(expected["published"]))
             assert entry.updated == datetime.fromisoformat(str(expected["updated"]))
             assert entry.seq == expected["seq"]
-            state = store.source_state("newsroom")
+            state = store.source_states(["newsroom"])["newsroom"]
             assert state.etag == SAMPLE["sources"]["etag"]
             assert state.entries_seen == 5
             assert state.failures == 0
@@ -158,7 +164,7 @@ def test_migrates_from_every_older_version_and_keeps_the_data(tmp_path: Path, ve
     Store(fresh).close()
     assert schema(path) == schema(fresh)  # the migrated file is what a new one is
     with Store(path) as store:  # opening again migrates nothing
-        assert store.schema_version == SCHEMA_VERSION
+        assert user_version(path) == SCHEMA_VERSION
 
 
 def test_a_newer_store_is_refused(tmp_path: Path):
@@ -196,7 +202,7 @@ def test_connections_opening_an_old_store_together_migrate_it_once(tmp_path: Pat
         errors = _open_together(path, 4)
         assert not errors, errors
         with Store(path) as store:
-            assert store.schema_version == SCHEMA_VERSION
+            assert user_version(path) == SCHEMA_VERSION
             assert len(store.entries("newsroom")) == 1
 
 
@@ -264,7 +270,7 @@ def test_a_failed_commit_changes_nothing(tmp_path: Path):
         with pytest.raises(ValueError, match="naive"):
             commit(store, stored(1), naive)
         assert store.entries("newsroom") == {}
-        assert store.source_state("newsroom").last_success is None
+        assert store.source_states(["newsroom"])["newsroom"].last_success is None
 
 
 # -- retention -------------------------------------------------------------------------------
@@ -277,7 +283,7 @@ def test_the_feed_is_the_newest_max_entries_and_the_rest_stays(tmp_path: Path):
         feed = store.feed_entries("newsroom", limit=50)
         assert [entry.title for entry in feed] == [f"Entry {n}" for n in range(1, 51)]
         assert len(store.entries("newsroom")) == 60  # tombstones: never deleted
-        assert store.source_state("newsroom").entries_stored == 60
+        assert store.source_states(["newsroom"])["newsroom"].entries_stored == 60
 
 
 def test_equal_dates_keep_page_order(tmp_path: Path):
@@ -309,13 +315,13 @@ def test_failures_are_counted_and_reset(tmp_path: Path):
         store.record_failure("newsroom", now=NOW, error="no entries found", kind="layout")
         store.record_failure("newsroom", now=NOW, error="timed out", kind="fetch")
         store.record_failure("newsroom", now=NOW, error="no entries found", kind="extract")
-        state = store.source_state("newsroom")
+        state = store.source_states(["newsroom"])["newsroom"]
         assert (state.failures, state.layout_failures, state.error_kind) == (3, 2, "extract")
         assert state.etag == '"v1"'  # validators of the last good run stay
         assert state.entries_seen == 1
         assert len(store.entries("newsroom")) == 1
         commit(store, stored(1))
-        state = store.source_state("newsroom")
+        state = store.source_states(["newsroom"])["newsroom"]
         assert (state.failures, state.layout_failures, state.last_error) == (0, 0, None)
 
 
@@ -326,22 +332,24 @@ def test_not_modified_is_a_success_that_keeps_the_rest(tmp_path: Path):
         store.record_run(now=NOW, published={"newsroom": "stamp"})
         store.record_failure("newsroom", now=NOW, error="HTTP 503", kind="fetch", status=503)
         store.record_run(now=later, not_modified=["newsroom", "never-seen"])
-        state = store.source_state("newsroom")
+        state = store.source_states(["newsroom"])["newsroom"]
         assert (state.failures, state.last_error, state.last_status) == (0, None, 304)
         assert (state.last_attempt, state.last_success) == (later, later)
         assert (state.etag, state.entries_seen, state.feed_digest) == ('"v1"', 1, "stamp")
-        assert store.source_state("never-seen").last_success is None  # no row is made up
+        assert (
+            store.source_states(["never-seen"])["never-seen"].last_success is None
+        )  # no row is made up
         commit(store, stored(2))  # new entries: the files are behind until published
-        assert store.source_state("newsroom").feed_digest is None
+        assert store.source_states(["newsroom"])["newsroom"].feed_digest is None
 
 
 def test_a_first_failure_creates_the_source_row(tmp_path: Path):
     with Store(tmp_path / "state.db") as store:
         store.record_failure("fresh", now=NOW, error="no entries found", kind="layout")
-        state = store.source_state("fresh")
+        state = store.source_states(["fresh"])["fresh"]
         assert (state.failures, state.layout_failures) == (1, 1)
         store.record_failure("other", now=NOW, error="HTTP 500", kind="fetch", status=500)
-        other = store.source_state("other")
+        other = store.source_states(["other"])["other"]
         assert (other.failures, other.layout_failures, other.last_status) == (1, 0, 500)
 
 

@@ -99,8 +99,7 @@ def calls(store: Store) -> list[Any]:
 def test_both_engines_answer_the_same_sequence_of_calls_alike(tmp_path: Path, pg_url: str):
     with Store(tmp_path / "state.db", worker="w1") as lite, Store(pg_url, worker="w1") as pg:
         assert calls(lite) == calls(pg)
-        assert pg.source_state("newsroom").worker == "w1"
-        assert pg.schema_version == SCHEMA_VERSION
+        assert pg.source_states(["newsroom"])["newsroom"].worker == "w1"
 
 
 def test_first_seen_and_seq_never_move_on_postgres(pg_url: str):
@@ -124,7 +123,7 @@ def test_a_failed_transaction_changes_nothing_on_postgres(pg_url: str):
         with pytest.raises(psycopg.errors.NotNullViolation):
             commit(store, stored(3), broken)
         assert list(store.entries("newsroom")) == [stored(1).id]
-        assert store.source_state("newsroom").entries_seen == 1
+        assert store.source_states(["newsroom"])["newsroom"].entries_seen == 1
 
 
 def test_processes_opening_a_new_database_together_migrate_it_once(pg_url: str):

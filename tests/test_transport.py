@@ -4,11 +4,8 @@ HTTPS with the environment's CA bundle, a body cut short."""
 
 from __future__ import annotations
 
-import socket
 import ssl
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,9 +24,8 @@ from publisher.retrieve import Validators
 from publisher.store import Store
 from publisher.transport import RunSession, pools_for, send_get
 
-from .localserver import LocalServer, Reply, serving
-from .test_fetch import fetch, source
-from .test_fetch_run import newsroom, write_config
+from .support.records import fetch, newsroom, newsroom_config, source
+from .support.server import LocalServer, Reply, serving
 
 PAGE = b"<html><body><p>news</p></body></html>"
 
@@ -39,6 +35,7 @@ def _source(url: str, **kw: object) -> Source:
     return source(url, respect_robots=False, **kw)
 
 
+@pytest.mark.slow
 def test_pages_200_and_304_share_one_kept_alive_connection_per_host(serve):
     """Bodies are read to the end (an empty 304 body too), so the connection goes back to
     the pool: five fetches of two pages on one host, one TCP connection."""
@@ -61,6 +58,7 @@ def test_pages_200_and_304_share_one_kept_alive_connection_per_host(serve):
     assert len({seen.client_port for seen in site.seen}) == 1
 
 
+@pytest.mark.slow
 def test_a_source_header_replaces_the_sessions_whatever_its_case(serve):
     site = serve({"/n/": Reply(body=PAGE)})
     src = replace(_source(site.url("/n/")), headers=(("accept", "text/html"),))
@@ -71,6 +69,7 @@ def test_a_source_header_replaces_the_sessions_whatever_its_case(serve):
     assert accepts == ["text/html"]
 
 
+@pytest.mark.slow
 def test_a_redirect_to_a_utf8_location_is_followed(serve):
     """The server sends UTF-8 bytes in Location; the HTTP parser reads them as Latin-1,
     and the target is read again as UTF-8 (as requests does) and quoted."""
@@ -87,6 +86,7 @@ def test_a_redirect_to_a_utf8_location_is_followed(serve):
     assert site.paths() == ["/old/", "/caf%C3%A9/"]
 
 
+@pytest.mark.slow
 def test_each_hosts_route_is_worked_out_once_per_session(serve):
     one, two = serve({"/n/": Reply(body=PAGE)}), serve({"/n/": Reply(body=PAGE)})
     with make_session() as session:
@@ -100,6 +100,7 @@ def test_each_hosts_route_is_worked_out_once_per_session(serve):
     assert len(one.seen) == len(two.seen) == 3
 
 
+@pytest.mark.slow
 def test_a_plain_requests_session_works_too(serve):
     site = serve({"/n/": Reply(body=PAGE)})
     with requests.Session() as session:
@@ -127,6 +128,7 @@ def tls_site(ca: trustme.CA) -> Iterator[LocalServer]:
         yield site
 
 
+@pytest.mark.slow
 def test_https_is_verified_with_the_ca_bundle_the_environment_names(
     tls_site, ca, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -140,6 +142,7 @@ def test_https_is_verified_with_the_ca_bundle_the_environment_names(
     assert len({seen.client_port for seen in tls_site.seen}) == 1
 
 
+@pytest.mark.slow
 def test_an_untrusted_certificate_fails_thefetch(tls_site, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
@@ -162,35 +165,15 @@ def test_a_ca_bundle_that_is_not_there_is_named(tmp_path: Path, monkeypatch: pyt
 # -- a body cut short -------------------------------------------------------------------
 
 
-@contextmanager
-def _cut_short() -> Iterator[str]:
-    """A server that promises 1,000 bytes, sends 10 and hangs up (once)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-
-    def answer() -> None:
-        conn, _ = listener.accept()
-        with conn:
-            conn.recv(65536)
-            conn.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n"
-                b"<html><bo"
-            )
-
-    thread = threading.Thread(target=answer)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/n/"
-    finally:
-        thread.join(timeout=5)
-        listener.close()
-
-
-def test_a_body_cut_short_fails_with_a_clear_message():
+@pytest.mark.slow
+def test_a_body_cut_short_fails_with_a_clear_message(serve):
+    """The server promises 1,000 bytes, sends 9 and hangs up."""
+    body = b"<html><bo" + b" " * 991
+    site = serve({"/n/": Reply(body=body, cut=9, headers=(("Content-Type", "text/html"),))})
     broke = "the connection broke while reading"
-    with _cut_short() as url, make_session() as session, pytest.raises(FetchError, match=broke):
-        fetch(_source(url), session)
+    with make_session() as session, pytest.raises(FetchError, match=broke):
+        fetch(_source(site.url("/n/")), session)
+    assert [seen.path for seen in site.seen] == ["/n/"]
 
 
 # -- many hosts ---------------------------------------------------------------------------
@@ -204,9 +187,10 @@ def _many_hosts(serve, tmp_path: Path, name: str) -> tuple[list[LocalServer], Pa
     listed = [(f"s{n}{p}", site.url(f"/{p}/")) for n, site in enumerate(sites) for p in "ab"]
     folder = tmp_path / name
     folder.mkdir()
-    return sites, write_config(folder, listed, extra="    respect_robots: false\n")
+    return sites, newsroom_config(folder, listed, respect_robots=False)
 
 
+@pytest.mark.slow
 def test_every_host_of_a_run_keeps_its_connection(serve, tmp_path: Path):
     """Fetches take the hosts in turn (a1 b1 c1 ... a2 b2 ...), so a session that keeps
     connections for fewer hosts than the run has would open a new connection (and TLS
@@ -218,6 +202,7 @@ def test_every_host_of_a_run_keeps_its_connection(serve, tmp_path: Path):
     assert [len({seen.client_port for seen in site.seen}) for site in sites] == [1] * MANY
 
 
+@pytest.mark.slow
 def test_a_session_for_fewer_hosts_loses_connections(serve, tmp_path: Path, now):
     """The same run with a session of the default size: the check above can fail."""
     sites, config = _many_hosts(serve, tmp_path, "default")

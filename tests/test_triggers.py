@@ -22,7 +22,7 @@ from publisher.triggers import (
     parse_duration,
 )
 
-NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)  # a Thursday
+from .support import NOW
 
 
 @pytest.mark.parametrize(

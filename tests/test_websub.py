@@ -16,9 +16,9 @@ from publisher.errors import ConfigError
 from publisher.model import Site
 from publisher.render import render_feeds
 
-from .conftest import NOW
-from .localserver import LocalServer, Reply
-from .test_render import ENTRIES, SOURCE
+from .support import NOW
+from .support.records import ENTRIES, SOURCE
+from .support.server import LocalServer, Reply
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HUB = "https://hub.example.net/"
@@ -73,6 +73,7 @@ def _project(folder: Path, hub: str) -> Path:
     return config
 
 
+@pytest.mark.slow
 def test_a_run_that_wrote_feeds_notifies_the_hub_once(
     tmp_path: Path, serve: Callable[..., LocalServer]
 ) -> None:
@@ -89,6 +90,7 @@ def test_a_run_that_wrote_feeds_notifies_the_hub_once(
     assert len([seen for seen in hub.seen if seen.method == "POST"]) == 1
 
 
+@pytest.mark.slow
 def test_a_failing_hub_is_a_warning_not_a_failure(
     tmp_path: Path, serve: Callable[..., LocalServer], capsys: pytest.CaptureFixture[str]
 ) -> None:

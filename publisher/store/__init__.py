@@ -109,11 +109,6 @@ class Store:
                     db.execute(statement)
                 db.set_version(number + 1)
 
-    @property
-    def schema_version(self) -> int:
-        with self._lock:
-            return self._db.get_version()
-
     # -- entries --------------------------------------------------------------------------
 
     def entries(self, source_id: str, ids: Iterable[str] | None = None) -> dict[str, StoredEntry]:
@@ -176,9 +171,6 @@ class Store:
             return tuple(entry_of(row) for row in self._db.execute(query, params))
 
     # -- sources --------------------------------------------------------------------------
-
-    def source_state(self, source_id: str) -> SourceState:
-        return self.source_states((source_id,))[source_id]
 
     def source_states(self, source_ids: Iterable[str]) -> dict[str, SourceState]:
         """What the store knows about each of these sources, by id, in a few queries."""
