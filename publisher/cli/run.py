@@ -162,6 +162,13 @@ def cmd_schedule(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+def cmd_worker(args: argparse.Namespace, config: Config) -> int:
+    from ..worker import serve  # imports Procrastinate (publisher[scale])
+
+    serve(config.path, name=args.name, tick=args.tick, heartbeat=args.heartbeat)
+    return EXIT_OK
+
+
 def print_run_report(report: RunReport, *, quiet: bool, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     rows = [r for r in report.sources if not (quiet and r.ok)]
