@@ -14,6 +14,7 @@ Credentials, region and endpoint come from boto3's usual sources (``AWS_*`` vari
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
@@ -45,24 +46,31 @@ class S3Writer:
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.generated = generated.isoformat(timespec="seconds")
-        self._client: Any = client if client is not None else boto3.client("s3")
+        self._client: Any = client if client is not None else _shared_client(boto3)
         self._errors = botocore.exceptions.ClientError
+        self._known: dict[str, dict[str, Any] | None] = {}  # key -> last head (this run)
 
-    def _head(self, key: str) -> dict[str, Any] | None:
+    def _head(self, key: str, *, fresh: bool = False) -> dict[str, Any] | None:
+        """The object's ETag and metadata: read once per run (a put keeps it up to date;
+        a stale one fails the put's condition and is read again)."""
+        if not fresh and key in self._known:
+            return self._known[key]
         try:
             head: dict[str, Any] = self._client.head_object(Bucket=self.bucket, Key=key)
         except self._errors as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                self._known[key] = None
                 return None
             raise OutputError(f"{self.where(key)}: cannot read: {exc}") from exc
+        self._known[key] = head
         return head
 
     def write(self, name: str, data: bytes, *, max_age: int) -> bool:
         key = self.prefix + name
         digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
         kind = CONTENT_TYPES.get(name[name.rfind(".") :], "application/octet-stream")
-        for _ in range(_TRIES):
-            head = self._head(key)
+        for attempt in range(_TRIES):
+            head = self._head(key, fresh=attempt > 0)
             condition: dict[str, str] = {"IfNoneMatch": "*"}
             if head is not None:
                 if head["ETag"].strip('"') == digest:
@@ -77,6 +85,10 @@ class S3Writer:
                     CacheControl=f"public, max-age={max_age}",
                     Metadata={"generated": self.generated}, **condition,
                 )  # fmt: skip
+                self._known[key] = {
+                    "ETag": f'"{digest}"',
+                    "Metadata": {"generated": self.generated},
+                }
                 return True
             except self._errors as exc:
                 code = exc.response.get("Error", {}).get("Code")
@@ -99,6 +111,13 @@ class S3Writer:
     def where(self, name: str) -> str:
         key = name if name.startswith(self.prefix) else self.prefix + name
         return f"s3://{self.bucket}/{key}"
+
+
+@functools.cache
+def _shared_client(boto3: Any) -> Any:
+    """One client per process: making one costs more than a put (boto3 clients are
+    thread-safe)."""
+    return boto3.client("s3")
 
 
 def _b64(data: bytes) -> str:

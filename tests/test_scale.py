@@ -9,6 +9,7 @@ by the others; feeds parse; a rerun with nothing changed writes nothing.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -109,7 +110,7 @@ def test_three_workers_one_killed_publish_every_source_once(
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
-            )  # fmt: skip
+            )
             for n, log in enumerate(logs)
         ]
         started = time.monotonic()
@@ -138,7 +139,7 @@ def test_three_workers_one_killed_publish_every_source_once(
     # One request at a time per host, min_delay apart, from the servers' own logs.
     for port, requests in seen.items():
         requests.sort(key=lambda s: s.start)
-        for before, after in zip(requests, requests[1:], strict=False):
+        for before, after in itertools.pairwise(requests):
             assert after.start - before.end >= MIN_DELAY - 0.002, (port, before, after)
 
     assert ran_by <= {"w0", "w1", "w2"}, ran_by
@@ -160,9 +161,8 @@ def test_three_workers_one_killed_publish_every_source_once(
                 assert not feed.bozo, (source_id, feed.bozo_exception)
                 assert sorted(e.title for e in feed.entries) == sorted(titles(host, page))
     with psycopg.connect(pg_url) as db:
-        jobs = dict(db.execute(
-            "SELECT status, COUNT(*) FROM procrastinate_jobs "
-            "WHERE task_name = 'publisher.source' GROUP BY status").fetchall())  # fmt: skip
+        query = "SELECT status, COUNT(*) FROM procrastinate_jobs WHERE task_name = %s GROUP BY 1"
+        jobs = dict(db.execute(query, ("publisher.source",)).fetchall())
     assert set(jobs) == {"succeeded"}, jobs  # the killed worker's job was retried, none lost
 
     # A rerun with nothing changed writes nothing.
