@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,26 @@ import pytest
 
 from publisher.decide import MergePlan
 from publisher.errors import StoreError
-from publisher.model import RobotsFile
+from publisher.model import RobotsFile, StoredEntry
 from publisher.store import SCHEMA_VERSION, Store
 
-from .test_store import NOW, commit, stored
+from .support import NOW
+from .support.records import stored_entry
 
 pytestmark = pytest.mark.slow
+
+
+def stored(n: int, *, seq: int | None = None) -> StoredEntry:
+    return stored_entry(
+        n, source="newsroom", fingerprint=f"{n:032x}", seq=n if seq is None else seq
+    )
+
+
+def commit(store: Store, *entries: StoredEntry, now: datetime = NOW) -> None:
+    store.commit_success(
+        "newsroom", MergePlan(new=entries, changed=(), refreshed=()), now=now, status=200,
+        etag='"v1"', last_modified="Thu, 26 Nov 2026 11:00:00 GMT", entries_seen=len(entries),
+    )  # fmt: skip
 
 
 def sqlite_schema(path: Path) -> dict[str, list[tuple[str, str]]]:
