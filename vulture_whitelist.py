@@ -13,5 +13,13 @@ _.max_redirects  # requests: robots.txt follows at most five redirects (RFC 9309
 # only; kept until `publisher status` shows it (see the report of branch testinfra).
 _.next_runs
 _.triggers
-# publisher/pipeline.py is being rewritten by the lead (issue 12): process_source goes there.
-process_source
+# Registered by name ("module:function" in render.OUTPUTS), imported on first use.
+atom
+rss
+_.__call__  # the Renderer protocol
+# Attributes read by the libraries they belong to.
+_.maxstring  # reprlib.Repr settings (config messages quote short values)
+_.maxother
+_.maxlevel
+_.ConnectionCls  # urllib3 pools build their connections from it (netguard)
+_.pool_classes_by_scheme  # urllib3's PoolManager picks a pool class by scheme (netguard)

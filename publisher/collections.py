@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from .model import Collection, Config, Origin, Site, Source, StoredEntry
-from .render import feed_id, feed_urls, render_feeds
+from .render import feed_id, output_paths, render, source_feed
 from .store import Store
 from .window import collection_window, members
 from .write import FeedWriter
@@ -38,8 +39,9 @@ def as_source(collection: Collection, site: Site) -> Source:
     )
 
 
-def collection_names(collection: Collection) -> tuple[str, str]:
-    return f"{collection.id}.atom", f"{collection.id}.rss"
+def collection_names(collection: Collection, site: Site) -> tuple[str, ...]:
+    """The names of the collection's files, one per output kind of the site."""
+    return tuple(path.name for path in output_paths(Path(), collection.id, site.outputs))
 
 
 def origins(
@@ -52,7 +54,7 @@ def origins(
         newest[entry.source] = max(entry.updated, newest.get(entry.source, entry.updated))
     found = {}
     for source in sources:
-        atom_url, rss_url = feed_urls(site, source)
+        atom_url, rss_url = f"{site.base_url}{source.id}.atom", f"{site.base_url}{source.id}.rss"
         found[source.id] = Origin(
             title=source.title, url=rss_url, atom_url=atom_url, id=feed_id(source),
             updated=newest.get(source.id, fallback),
@@ -74,7 +76,7 @@ def write_collections(
     written: list[str] = []
     for collection in config.collections:
         sources = members(collection, config.sources)
-        missing = out.stamp(collection_names(collection)) is None
+        missing = out.stamp(collection_names(collection, config.site)) is None
         if not missing and not touched.intersection(source.id for source in sources):
             continue
         written.extend(
@@ -97,13 +99,14 @@ def write_collection(
     states = store.source_states(source.id for source in sources)
     newest = [state.newest for state in states.values() if state.newest is not None]
     fallback = max(newest, default=now)  # an empty collection: dated by the store
-    files = render_feeds(
+    view = source_feed(
         as_source(collection, site), site, entries, fallback_updated=fallback,
         origins=origins(sources, site, entries, fallback=fallback),
     )  # fmt: skip
+    files = render(view, site.outputs)
     written = tuple(
         out.where(name)
-        for name, data in zip(collection_names(collection), (files.atom, files.rss), strict=True)
+        for name, data in zip(collection_names(collection, site), files.values(), strict=True)
         if out.write(name, data, max_age=collection.ttl * 60)
     )
     if written:

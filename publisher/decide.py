@@ -67,6 +67,7 @@ def plan_merge(
                     seq=seq,
                     image=entry.image,
                     raw_key=entry.raw_key,
+                    author=entry.author,
                 )
             )
             seq += 1
@@ -81,6 +82,7 @@ def plan_merge(
             summary=entry.summary,
             category=entry.category,
             image=entry.image,
+            author=entry.author,
             fingerprint=entry.fingerprint,
             last_seen=now,
             raw_key=entry.raw_key,
@@ -137,6 +139,7 @@ def _as_stored(entry: Entry, old: StoredEntry) -> bool:
         and entry.category == old.category
         and entry.image == old.image
         and entry.raw_key == old.raw_key
+        and entry.author == old.author
     )
 
 

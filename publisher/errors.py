@@ -4,9 +4,15 @@
     ├── ConfigError                sources.yaml cannot be used (file, line, key)
     ├── SourceError                one source failed; the others go on
     │   ├── FetchError             network, HTTP status, file not readable
+    │   │   ├── TlsError           the server's certificate or TLS handshake failed
+    │   │   ├── AddressRefused     the address policy refuses the address (allow_private)
+    │   │   └── DeadlineError      timeout.total passed (a slow or endless answer)
     │   └── ExtractError           the page has no entries we can use
     │       └── LayoutChangedError a source that had entries now has (almost) none
     ├── StoreError                 the SQLite state store cannot be used
+    │   └── StoreLostError         the store lost history the feed files still show
+    ├── OutputError                a feed file or the output folder cannot be written
+    ├── ClockError                 the system clock is not believable: the run stops
     └── LockError                  another run holds the state folder
 
 A message says what failed, where, and what to do next. Every class names its
@@ -82,12 +88,6 @@ class StoreError(PublisherError):
     kind = "store"
 
 
-class OutputError(PublisherError):
-    """A feed file cannot be written to its storage (site.output)."""
-
-    kind = "output"
-
-
 class LockError(PublisherError):
     """Another publisher process holds the state folder."""
 
@@ -96,3 +96,47 @@ class LockError(PublisherError):
     def __init__(self, message: str, *, pid: int | None = None):
         self.pid = pid
         super().__init__(message)
+
+
+# -- hostile input and faults (issue 19) ---------------------------------------------------
+
+
+class TlsError(FetchError):
+    """The TLS handshake failed (certificate not trusted, expired, wrong host): not
+    retried, since another attempt gets the same certificate."""
+
+    kind = "tls"
+
+
+class AddressRefused(FetchError):
+    """The address a request would connect to is refused by the address policy."""
+
+    kind = "address"
+
+    def __init__(self, url: str, reason: str, *, address: str):
+        self.address = address
+        super().__init__(url, reason)
+
+
+class DeadlineError(FetchError):
+    """The fetch took longer than ``timeout.total`` (retries included)."""
+
+    kind = "timeout"
+
+
+class StoreLostError(StoreError):
+    """The store is missing entries the published feeds show (lost, truncated, replaced)."""
+
+    kind = "store"
+
+
+class OutputError(PublisherError):
+    """A feed file or the output folder cannot be written (disk full, read-only, ...)."""
+
+    kind = "output"
+
+
+class ClockError(PublisherError):
+    """The system clock is behind what the store recorded, or far ahead of the servers'."""
+
+    kind = "clock"

@@ -24,17 +24,20 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from .addresses import AddressPolicy, networks, parse_host
+from .clock import check_against_server
 from .decode import decode
-from .errors import ConfigError, FetchError
+from .errors import AddressRefused, ConfigError, DeadlineError, FetchError, TlsError
 from .extract import FORMATS
 from .hosts import HostGate, host_key
 from .model import Page, Source
+from .netguard import Guard, guarding
 from .retrieve import Context, Known, Validators, retriever
 from .robots import RobotsCache
 from .transport import Response, close, finish, read_body, redirect_target, send_get, user_agent
@@ -100,13 +103,40 @@ def retrieve(source: Source, context: Context) -> Page:
             source.id,
             host_key(source.url),
         )
-    return _fetch_http(
-        source,
-        session=context.session,
-        validators=context.validators,
-        env=context.env,
-        gate=context.gate,
-        robots=context.robots,
+    guard = Guard(source_policy(source), total=source.timeout.total)
+    with guarding(guard):
+        try:
+            page = _fetch_http(
+                source,
+                session=context.session,
+                validators=context.validators,
+                env=context.env,
+                gate=context.gate,
+                robots=context.robots,
+                guard=guard,
+            )
+        except FetchError as exc:
+            if guard.expired and not isinstance(exc, AddressRefused):
+                raise _deadline(source, exc.reason) from None
+            raise
+        if guard.cut:  # the body ended because the deadline closed the connection
+            raise _deadline(source, "the answer was cut short")
+        return page
+
+
+def _deadline(source: Source, reason: str) -> DeadlineError:
+    return DeadlineError(
+        source.url,
+        f"gave up after timeout.total ({source.timeout.total:g}s, retries included): the "
+        f"server is too slow or never stops sending ({reason}); raise timeout.total only "
+        "for a site known to be that slow",
+    )
+
+
+def source_policy(source: Source) -> AddressPolicy:
+    """The address policy of the source's own URL (its redirects may get a stricter one)."""
+    return AddressPolicy(
+        allow_private=bool(source.allow_private), allow=networks(source.allow_addresses)
     )
 
 
@@ -131,6 +161,8 @@ def _request(
         except ConfigError as exc:
             raise FetchError(source.url, f"header {name}: {exc}") from None
         secrets.extend(env[var] for var in ENV_VAR.findall(value) if env[var])
+        if name.lower() in ("authorization", "proxy-authorization", "cookie"):
+            secrets.append(expanded)  # from the URL's user:password, or written in the file
         if _BAD_HEADER_VALUE.search(expanded) or expanded != expanded.strip():
             raise FetchError(
                 source.url,
@@ -187,18 +219,22 @@ def _fetch_http(
     env: Mapping[str, str],
     gate: HostGate,
     robots: RobotsCache | None,
+    guard: Guard,
 ) -> Page:
     request = _request(source, session, validators, env)
     attempts = source.retries + 1
     for attempt in range(1, attempts + 1):
         try:
-            return _attempt(source, session=session, request=request, gate=gate, robots=robots)
+            return _attempt(
+                source, session=session, request=request, gate=gate, robots=robots, guard=guard
+            )
         except _Retry as retry:
-            if attempt == attempts:
+            left = guard.remaining()
+            delay = retry.wait if retry.wait is not None else _backoff(attempt)
+            if attempt == attempts or (left is not None and delay >= left):
                 if retry.wait is not None:  # the other sources on this host wait as told
                     gate.defer(retry.url, retry.wait)
                 raise retry.error from None
-            delay = retry.wait if retry.wait is not None else _backoff(attempt)
             log.info("%s: %s; retrying in %.1fs", source.id, retry.error.reason, delay)
             gate.defer(retry.url, delay)  # every source on this host waits, not only this one
     raise AssertionError("unreachable")  # pragma: no cover
@@ -211,6 +247,7 @@ def _attempt(
     request: _Request,
     gate: HostGate,
     robots: RobotsCache | None,
+    guard: Guard,
 ) -> Page:
     """One attempt: the request and the redirects it leads to, each through the gate."""
     timeout = (source.timeout.connect, source.timeout.read)
@@ -218,7 +255,10 @@ def _attempt(
     visited = [url]
     moved: str | None = None
     permanent = True  # every hop so far was 301/308
-    for _hop in range(MAX_REDIRECTS + 1):
+    own = source_policy(source)
+    for hop in range(MAX_REDIRECTS + 1):
+        guard.policy = own if hop == 0 else _followed_policy(own, guard)
+        _check_literal(source, url, guard.policy)
         if robots is not None and not robots.allowed(
             url, user_agent=request.user_agent, timeout=timeout, min_delay=source.min_delay
         ):
@@ -240,6 +280,11 @@ def _attempt(
         with gate.slot(url, min_delay=delay):
             try:
                 response = send_get(session, url, headers=headers, timeout=timeout)
+            except requests.exceptions.SSLError as exc:
+                where = "" if url == source.url else f" on {url}"
+                raise TlsError(source.url, _tls_reason(exc, where)) from None
+            except AddressRefused as exc:
+                raise _refused(source, url, exc) from None
             except (requests.ConnectionError, requests.Timeout) as exc:
                 where = "" if url == source.url else f" on {url}"  # a redirect target
                 reason = _network_reason(exc, where)
@@ -248,6 +293,10 @@ def _attempt(
                 reason = redact(f"request failed: {type(exc).__name__}: {exc}", request.secrets)
                 raise FetchError(source.url, reason) from None
             try:
+                check_against_server(
+                    datetime.now(UTC), response.headers.get("Date"), response.headers.get("Age"),
+                    url=url,
+                )  # fmt: skip
                 target = redirect_target(response)
                 if target is None:
                     return _page(source, response, url=url, moved=moved, request=request)
@@ -270,6 +319,45 @@ def _attempt(
         source.url,
         f"more than {MAX_REDIRECTS} redirects ({' -> '.join(visited)}); "
         "set 'url' to the final address",
+    )
+
+
+def _followed_policy(own: AddressPolicy, guard: Guard) -> AddressPolicy:
+    """A redirect's policy: private addresses only when the page itself was private."""
+    public_origin = any(kind == "public" for kind in guard.kinds)
+    if not public_origin:
+        return own
+    return AddressPolicy(allow_private=False, allow=own.allow, setting=own.setting)
+
+
+def _check_literal(source: Source, url: str, policy: AddressPolicy) -> None:
+    """Refuse a URL whose host is a refused address in any written form (also when a
+    proxy, not this process, will connect)."""
+    address = parse_host(urlsplit(url).hostname or "")
+    if address is not None:
+        try:
+            policy.check(address, url=url)
+        except AddressRefused as exc:
+            raise _refused(source, url, exc) from None
+
+
+def _refused(source: Source, url: str, exc: AddressRefused) -> AddressRefused:
+    """The refusal as the source's error; a redirect target is named."""
+    where = "" if url == source.url else f"{url} (a redirect): "
+    return AddressRefused(source.url, f"{where}{exc.reason}", address=exc.address)
+
+
+def _tls_reason(exc: Exception, where: str) -> str:
+    text = str(exc)
+    detail = "the certificate is not trusted or does not match the host"
+    for known in ("certificate verify failed", "hostname mismatch", "certificate has expired",
+                  "self-signed certificate", "unable to get local issuer certificate"):  # fmt: skip
+        if known in text:
+            detail = known
+            break
+    return (
+        f"certificate or TLS error{where}: {detail}; not retried. Check the site in a "
+        "browser; for an internal CA set REQUESTS_CA_BUNDLE"
     )
 
 

@@ -6,6 +6,11 @@ the kernel releases it when the holder exits, however it exits, so the lock of a
 run is never stale and the next run simply takes it over. The file holds the holder's pid
 and command, for the message the second process prints. The file itself stays in place
 (deleting a lock file while another process waits on it opens a race).
+
+The lock file can still be deleted from under a run; so the state folder itself is
+locked too (a folder that holds the store cannot be deleted), and a second run that
+finds a new lock file still finds the folder locked. :class:`FolderLock` also locks the
+output folder, so that two configurations sharing one output folder take turns.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 
 from .errors import LockError, StoreError
+from .faults import os_message
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,7 @@ class StateLock:
         self.path = Path(path)
         self.command = command
         self._fd: int | None = None
+        self._folder = FolderLock(self.path.parent, what="state folder")
 
     def acquire(self) -> None:
         try:
@@ -65,9 +72,18 @@ class StateLock:
         previous = _pid(_read(fd))
         if previous and previous != os.getpid():
             log.info("taking over the lock of pid %d, which is no longer running", previous)
-        os.ftruncate(fd, 0)
-        started = datetime.now(UTC).isoformat(timespec="seconds")
-        os.pwrite(fd, f"{os.getpid()}\n{self.command}\n{started}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            started = datetime.now(UTC).isoformat(timespec="seconds")
+            os.pwrite(fd, f"{os.getpid()}\n{self.command}\n{started}\n".encode(), 0)
+        except OSError as exc:  # disk full, read-only: the state folder cannot be used
+            os.close(fd)
+            raise StoreError(os_message(exc, self.path, what="lock file (site.state)")) from exc
+        try:
+            self._folder.acquire()
+        except LockError:
+            os.close(fd)
+            raise
         self._fd = fd
 
     def release(self) -> None:
@@ -78,6 +94,7 @@ class StateLock:
             os.ftruncate(fd, 0)
         finally:
             os.close(fd)  # closing the descriptor releases the flock
+            self._folder.release()
 
     def __enter__(self) -> StateLock:
         self.acquire()
@@ -87,6 +104,52 @@ class StateLock:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
+
+
+class FolderLock:
+    """An exclusive ``flock`` on a folder itself (made if missing): it cannot be deleted
+    from under the holder while it holds files, unlike a lock file."""
+
+    def __init__(self, path: Path, *, what: str = "output folder"):
+        self.path = Path(path)
+        self.what = what
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            raise StoreError(os_message(exc, self.path, what=self.what)) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise LockError(
+                f"another publisher run is writing to the {self.what} {self.path} (maybe with "
+                "another configuration); wait for it to finish, then try again"
+            ) from None
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+    def __enter__(self) -> FolderLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def same_folder(one: Path, other: Path) -> bool:
+    """True when both paths name one existing folder (locking it twice would fail)."""
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def _read(fd: int) -> str:

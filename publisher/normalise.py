@@ -66,7 +66,24 @@ _ID_NAMESPACE = uuid.NAMESPACE_URL
 # Part of every raw key, with the package version (so every release normalises each
 # entry once again): raise it whenever normalise_entry gives another result for the same
 # raw entry and settings, so that no stored entry is reused across the change.
-NORMALISE_VERSION = 1
+# 2: entries without a link of their own link to home#:~:text=<title>
+# 3: titles, summaries and categories are capped (see cut)
+NORMALISE_VERSION = 3
+# Text caps: a 9.6 MB title made a 10 MB feed that XML parsers refuse. Longer text is cut
+# at a word, with an ellipsis.
+MAX_TITLE = 1_000
+MAX_SUMMARY = 20_000  # characters of the page's fragment, before sanitising
+MAX_CATEGORY = 200
+ELLIPSIS = "\u2026"
+
+
+def cut(text: str, limit: int) -> str:
+    """``text``, or its first ``limit`` characters cut back to a word, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ", limit // 2)
+    return (head[:space] if space > 0 else head).rstrip() + ELLIPSIS
 
 
 def clean_text(text: str) -> str:
@@ -105,6 +122,16 @@ def _cleaner(base_url: str) -> nh3.Cleaner:
 def text_summary(text: str) -> str:
     """Plain text as a safe HTML fragment."""
     return html.escape(clean_text(text), quote=False)
+
+
+def text_link(home: str, title: str) -> str:
+    """The link of an entry without one of its own: ``home`` with a text fragment
+    (``#:~:text=<title>``) that browsers scroll to and highlight, so that every entry of a
+    page has a link of its own. The id does not change with it: an entry without a link
+    of its own gets its id from its title and date (:func:`entry_id`), and neither the
+    id nor the fingerprint reads a fragment (:func:`canonical_link`)."""
+    text = quote(title, safe="").replace("-", "%2D")  # '-' marks prefix/suffix in a directive
+    return f"{home.split('#', 1)[0]}#:~:text={text}"
 
 
 def _is_tracking(name: str) -> bool:
@@ -258,6 +285,7 @@ def raw_key(raw: RawEntry, context: str) -> str:
         (
             context, raw.title, raw.link or "", raw.date or "", raw.summary or "",
             "html" if raw.summary_is_html else "text", raw.category or "", raw.image or "",
+            raw.author or "",
         )
     )  # fmt: skip
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
@@ -309,6 +337,7 @@ def normalise_entries(
                 id=stored.id, title=stored.title, link=stored.link, summary=stored.summary,
                 category=stored.category, published=stored.published,
                 fingerprint=stored.fingerprint, image=stored.image, raw_key=key,
+                author=stored.author,
             )  # fmt: skip
             reused += 1
         else:
@@ -333,7 +362,7 @@ def normalise_entry(
     raw_key: str | None = None,
 ) -> tuple[Entry | None, str | None]:
     """One raw entry to an :class:`Entry`, with a warning when something was dropped."""
-    title = unicodedata.normalize("NFC", clean_text(raw.title))
+    title = cut(unicodedata.normalize("NFC", clean_text(raw.title[: MAX_TITLE * 8])), MAX_TITLE)
     if not title:
         return None, f"{source.id}: skipped an entry without a title (link {raw.link!r})"
     link = clean_link(raw.link, base_url=page_url) if raw.link else None
@@ -361,13 +390,14 @@ def normalise_entry(
             )
     if raw.summary:
         if raw.summary_is_html:
-            summary = sanitise_summary(raw.summary, base_url=page_url)
+            summary = sanitise_summary(cut(raw.summary, MAX_SUMMARY), base_url=page_url)
         else:
-            summary = text_summary(raw.summary)
+            summary = text_summary(cut(raw.summary, MAX_SUMMARY))
     else:
         summary = ""
-    category = clean_text(raw.category) if raw.category else None
-    shown_link = link or source.home
+    category = cut(clean_text(raw.category), MAX_CATEGORY) if raw.category else None
+    author = cut(clean_text(raw.author), MAX_CATEGORY) if raw.author else None
+    shown_link = link or text_link(source.home, title)
     image = clean_link(raw.image, base_url=page_url) if raw.image else None
     if image is not None and not image.startswith(("http://", "https://")):
         image = None
@@ -384,6 +414,7 @@ def normalise_entry(
                 title=title, summary=summary, category=category, link=shown_link
             ),
             raw_key=raw_key,
+            author=author or None,
         ),
         warning,
     )

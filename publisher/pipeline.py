@@ -8,7 +8,7 @@
     | plan_merge        (new / changed / guard)     decide.plan_merge, decide.layout_problem
     | store.merge       (one transaction: entries and the source's state)
     |                                               store.Store.commit_success
-    | render_feeds      (entries -> Atom/RSS bytes; pure)        render.render_feeds
+    | render            (entries -> site.outputs' bytes; pure)   render.render
     | write_feed        (atomic replace, only when bytes changed) write.write_if_changed
     | store.record_run  (one transaction per run: 304s and the feed files' stamps)
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -32,14 +33,16 @@ import requests
 
 from .collections import write_collections
 from .decide import LAYOUT_CHANGED, feed_window, layout_problem, plan_merge
-from .errors import ExtractError, FetchError, LayoutChangedError, PublisherError
+from .errors import ClockError, ExtractError, FetchError, LayoutChangedError, PublisherError
 from .extract import extract_entries, first_page_count, link_base
+from .faults import store_message
 from .fetch import fetch_page
 from .fulltext import fill
 from .hosts import HostGate
 from .model import Config, Entry, Page, Site, Source, SourceState, StoredEntry
 from .normalise import normalise_entries, raw_keys
-from .render import feed_urls, render_feeds
+from .render import output_paths, output_urls, render, source_feed
+from .repair import restore_lost
 from .report import RunReport, SourceReport
 from .retrieve import Validators, close_retrievers
 from .robots import ROBOTS_MAX_AGE, RobotsCache
@@ -48,7 +51,7 @@ from .store import Store
 from .websub import ping_hub
 from .window import filters_key, source_window
 from .workers import fetched_in_turn
-from .write import FeedWriter, open_writer
+from .write import FeedWriter, LocalWriter, open_writer
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +129,24 @@ def run_once(
     )  # fmt: skip
     with stage(timings, "store"):
         states = store.source_states(source.id for source in todo)
+        # a store lost or emptied under existing feed files: their history comes back first
+        # (from a local folder only: feeds in S3 are not read back)
+        lost = (
+            restore_lost(todo, states, store=store, out_dir=run.out.folder)
+            if isinstance(run.out, LocalWriter)
+            else {}
+        )
+        if any(not state.entries_stored for state in states.values()):
+            states = store.source_states(source.id for source in todo)
         if keep_robots:
             since = now - timedelta(seconds=ROBOTS_MAX_AGE)
             robots.load(store.robots_files(since=since), now=now)
     with stage(timings, "write"):  # before the workers start: no thread waits on a stat
-        files = {source.id: _stamp(run.out, source) for source in todo}
+        files = {source.id: _stamp(run.out, source, site.outputs) for source in todo}
 
     def fetch(source: Source) -> Page | Exception:
+        if source.id in lost:  # its history could not be rebuilt: it must not run
+            return lost[source.id]
         state = states[source.id]
         conditional = files[source.id] is not None  # a file is missing: ask for the page
         validators = Validators(etag=state.etag, last_modified=state.last_modified)
@@ -150,6 +164,7 @@ def run_once(
     emitted = 0
     count = max(1, min(workers or site.workers, len(todo)))
     fetches = fetched_in_turn(todo, fetch, workers=count)
+    clock_ok = True
     try:
         for index, fetched in fetches:
             source = todo[index]
@@ -165,13 +180,17 @@ def run_once(
                 if on_report is not None:
                     on_report(reports[emitted])  # type: ignore[arg-type]
                 emitted += 1
+    except ClockError:
+        clock_ok = False  # nothing more is stored with a clock that is wrong
+        raise
     finally:
         fetches.close()  # stops and joins the threads, also when a stage raised
         close_retrievers()  # the run's browser, if a source used one
-        with stage(timings, "store"):
-            store.record_run(now=now, not_modified=run.not_modified, published=run.stamps)
-            if keep_robots:
-                store.save_robots_files(robots.to_keep(dated=now))
+        if clock_ok:
+            with stage(timings, "store"):
+                store.record_run(now=now, not_modified=run.not_modified, published=run.stamps)
+                if keep_robots:
+                    store.save_robots_files(robots.to_keep(dated=now))
     if config is not None and config.collections:
         changed = (r.source_id for r in reports if r is not None and r.files_written)
         with stage(timings, "render"):
@@ -186,7 +205,7 @@ def _announce(
     if not (site.websub_hub and report.files_written):
         return report
     written = {Path(name).name for name in report.files_written}
-    topics = [url for url in feed_urls(site, source) if url.rsplit("/", 1)[-1] in written]
+    topics = [url for url in output_urls(site, source) if url.rsplit("/", 1)[-1] in written]
     warning = ping_hub(session, site.websub_hub, topics)
     if warning is None:
         return report
@@ -219,11 +238,17 @@ def _settle(source: Source, work: Callable[[], SourceReport], run: _Run) -> Sour
     """Run ``work``; turn any failure into a failed report, recorded in the store."""
     try:
         return work()
+    except ClockError:
+        raise  # the whole run stops: see publisher.clock
     except PublisherError as exc:
         kind = exc.kind
         status = exc.status if isinstance(exc, FetchError) else None
         log.warning("%s: %s", source.id, exc)
         error = str(exc)
+    except (OSError, sqlite3.Error) as exc:  # the machine's fault, not a bug
+        kind, status = "storage", None
+        error = store_message(run.store.path, exc)
+        log.warning("%s: %s", source.id, error)
     except Exception as exc:  # a bug must not stop the other sources
         log.error("%s: unexpected error", source.id, exc_info=exc)
         kind, status = PublisherError.kind, None
@@ -232,13 +257,14 @@ def _settle(source: Source, work: Callable[[], SourceReport], run: _Run) -> Sour
     return SourceReport(source_id=source.id, ok=False, error=error, error_kind=kind)
 
 
-def feed_names(source: Source) -> tuple[str, str]:
-    return f"{source.id}.atom", f"{source.id}.rss"
+def feed_paths(out_dir: Path, source: Source, outputs: Sequence[str]) -> tuple[Path, ...]:
+    """The source's feed files, one per output kind in ``outputs`` (site.outputs)."""
+    return output_paths(out_dir, source.id, outputs)
 
 
-def feed_paths(out_dir: Path, source: Source) -> tuple[Path, Path]:
-    atom, rss = feed_names(source)
-    return out_dir / atom, out_dir / rss
+def feed_names(source: Source, outputs: Sequence[str]) -> tuple[str, ...]:
+    """The names of the source's feed files (in any folder or bucket)."""
+    return tuple(path.name for path in feed_paths(Path(), source, outputs))
 
 
 def _finish(
@@ -346,24 +372,25 @@ def _publish(
 ) -> tuple[str, ...]:
     """Render the feeds of ``feed`` (what the store holds now); write the files whose
     bytes differ, and remember their stamp for the run's last transaction."""
-    names = feed_names(source)
+    names = feed_names(source, run.site.outputs)
     with stage(run.timings, "render"):
         # Dates a feed whose entries all aged out: from the store, never from the clock.
-        files = render_feeds(source, run.site, feed, fallback_updated=newest or run.now)
+        view = source_feed(source, run.site, feed, fallback_updated=newest or run.now)
+        files = render(view, run.site.outputs)
     with stage(run.timings, "write"):
         written = tuple(
             run.out.where(name)
-            for name, data in zip(names, (files.atom, files.rss), strict=True)
+            for name, data in zip(names, files.values(), strict=True)
             if run.out.write(name, data, max_age=source.ttl * 60)
         )
-        run.stamps[source.id] = _stamp(run.out, source)
+        run.stamps[source.id] = _stamp(run.out, source, run.site.outputs)
     return written
 
 
-def _stamp(out: FeedWriter, source: Source) -> str | None:
+def _stamp(out: FeedWriter, source: Source, outputs: Sequence[str]) -> str | None:
     """The stamp of the feed files as written for the source's filters: files written
     under other filters count as behind the store (rendered again, even on HTTP 304)."""
-    stamp = out.stamp(feed_names(source))
+    stamp = out.stamp(feed_names(source, outputs))
     return None if stamp is None else stamp + filters_key(source)
 
 

@@ -21,10 +21,12 @@ from datetime import datetime
 from typing import Any
 
 from .errors import OutputError
+from .render import OUTPUTS
 
 CONTENT_TYPES = {
-    ".atom": "application/atom+xml; charset=utf-8",
-    ".rss": "application/rss+xml; charset=utf-8",
+    **{f".{o.extension}": f"{o.media_type}; charset=utf-8" for o in OUTPUTS.values()},
+    ".html": "text/html; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
 }
 _TRIES = 5  # puts that may lose a race to another writer before giving up
 

@@ -30,13 +30,15 @@ from typing import Any
 
 import requests
 
+from .clock import check_store_clock
 from .config import load_config
-from .errors import ConfigError
+from .errors import ConfigError, PublisherError
 from .hosts import HostGate
 from .model import Config, Source
 from .pipeline import run_once
 from .report import SourceReport
 from .robots import ROBOTS_MAX_AGE, RobotsCache
+from .site import write_site
 from .store import Store
 from .triggers import Timing, cron_trigger, jitter_seconds
 
@@ -191,17 +193,22 @@ class Scheduler:
                 return
             self._running += 1
         try:
+            now = self._clock()
+            check_store_clock(self._store, (source_id,), now)
             report = run_once(
                 (source,),
                 site=site,
                 session=self._session,
                 store=self._store,
-                now=self._clock(),
+                now=now,
                 out_dir=site.output,
                 gate=self._gate,
                 robots=self._robots,
                 config=config,  # its collections follow the source's files
             ).sources[0]
+            with self._state:
+                enabled = tuple(self._sources.values())
+            write_site(enabled, site=site, store=self._store, now=self._clock())
             job = self._scheduler.get_job(source_id)
             after = _when(job.next_run_time if job else None)
             # the fields also go into --log-format json lines, for log collectors
@@ -210,6 +217,8 @@ class Scheduler:
             log.log(level, "%s: %s; next run %s", source_id, describe(report), after, extra=fields)
             if report.moved_to:
                 log.warning("%s: moved permanently to %s; update 'url'", source_id, report.moved_to)
+        except PublisherError as exc:  # a wrong clock (ClockError), a store that cannot be used
+            log.error("%s: %s; the job stopped, nothing was stored", source_id, exc)
         except Exception:  # a job must never take the scheduler down
             log.exception(
                 "%s: the job failed unexpectedly (please report this as a bug)", source_id

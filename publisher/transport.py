@@ -51,6 +51,7 @@ from urllib3.exceptions import ProxyError as _ProxyError
 from urllib3.exceptions import SSLError as _SSLError
 
 from . import __version__
+from .netguard import current, guard_pools
 
 DEFAULT_TIMEOUT = (10.0, 30.0)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -69,6 +70,16 @@ class TimeoutAdapter(HTTPAdapter):
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         return super().send(request, **kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        guard_pools(self.poolmanager)  # the address policy and deadline at connect time
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> urllib3.ProxyManager:
+        manager: urllib3.ProxyManager = super().proxy_manager_for(proxy, **kwargs)
+        if isinstance(manager, urllib3.ProxyManager):  # SOCKS keeps its own connections
+            guard_pools(manager)
+        return manager
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,12 +201,20 @@ def send_get(
             preload_content=False,
             decode_content=False,
             retries=route.retries,
-            timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]),
+            timeout=_bounded(timeout),
         )
     except requests.RequestException:
         raise
     except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
         raise _requests_error(exc) from exc
+
+
+def _bounded(timeout: tuple[float, float]) -> urllib3.Timeout:
+    """The request's timeouts, shortened to what is left of its fetch's ``total``."""
+    guard = current()
+    if guard is None:
+        return urllib3.Timeout(connect=timeout[0], read=timeout[1])
+    return urllib3.Timeout(connect=guard.bound(timeout[0]), read=guard.bound(timeout[1]))
 
 
 def read_body(response: Response, chunk_size: int = 64 * 1024) -> Iterator[bytes]:

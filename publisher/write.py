@@ -24,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from .faults import output_error
+
 S3_SCHEME = "s3://"
 
 
@@ -71,7 +73,18 @@ def open_writer(location: Path | str, *, generated: datetime) -> FeedWriter:
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
-    """Replace ``path`` with ``data`` unless it already holds exactly that. True if written."""
+    """Replace ``path`` with ``data`` unless it already holds exactly that. True if written.
+
+    An OS error (disk full, read-only, a folder in the way) is an
+    :class:`~publisher.errors.OutputError` naming the path and what to do.
+    """
+    try:
+        return _write_if_changed(path, data)
+    except OSError as exc:
+        raise output_error(exc, path) from exc
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
     try:
         if path.read_bytes() == data:
             return False
@@ -98,11 +111,13 @@ def remove_temp_files(folder: Path) -> tuple[Path, ...]:
     temporary file of a writer still at work would go.
     """
     removed = []
-    for pattern in (".*.atom.*.tmp", ".*.rss.*.tmp"):  # as write_if_changed names them
-        for path in folder.glob(pattern):
+    try:
+        for path in folder.glob(".*.*.tmp"):  # as write_if_changed names them
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 removed.append(path)
+    except OSError as exc:
+        raise output_error(exc, folder) from exc
     return tuple(removed)
 
 
@@ -119,5 +134,7 @@ def files_stamp(paths: Iterable[Path]) -> str | None:
             stat = path.stat()
         except FileNotFoundError:
             return None
+        except OSError as exc:  # a file in the way of the folder, no permission, ...
+            raise output_error(exc, path) from exc
         parts.append(f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}")
     return " ".join(parts)

@@ -328,3 +328,50 @@ def test_scalars_are_typed_as_pyyaml_types_them() -> None:
                 assert built[key] != built[key], key
                 continue
             assert (type(built[key]), built[key]) == (type(value), value), key
+
+
+OUTPUTS_CONFIG = """
+site:
+  base_url: https://feeds.example.org/
+  {site}
+sources:
+  - id: a
+    url: a.html
+    {source}
+    select: {{item: li, author: ".by"}}
+"""
+
+
+def test_outputs_digest_and_author_selector(tmp_path: Path) -> None:
+    default = parse(OUTPUTS_CONFIG.format(site="", source=""), tmp_path)
+    assert default.site.outputs == ("atom", "rss", "json")
+    assert default.site.digest is None and default.sources[0].digest is None
+    assert default.sources[0].select is not None
+    assert default.sources[0].select.author == ".by"
+    chosen = parse(
+        OUTPUTS_CONFIG.format(
+            site="outputs: [rss, atom]\n  digest: weekly", source="digest: daily"
+        ),
+        tmp_path,
+    )
+    assert chosen.site.outputs == ("rss", "atom")
+    assert chosen.site.digest == "weekly" and chosen.sources[0].digest == "daily"
+
+
+@pytest.mark.parametrize(
+    ("site", "source", "message"),
+    [
+        (
+            "outputs: [atom, xml]",
+            "",
+            "'outputs' lists the files to write, some of atom, rss, json; not 'xml'",
+        ),
+        ("outputs: []", "", "'outputs' lists the files to write"),
+        ("digest: hourly", "", "'digest' must be one of daily, weekly, not 'hourly'"),
+        ("", "digest: monthly", "'digest' must be one of daily, weekly, not 'monthly'"),
+    ],
+)
+def test_bad_outputs_or_digest(tmp_path: Path, site: str, source: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse(OUTPUTS_CONFIG.format(site=site, source=source), tmp_path)
+    assert message in str(info.value)

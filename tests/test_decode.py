@@ -137,7 +137,7 @@ def test_a_page_served_with_charset_base64_is_read_through_fetch(serve) -> None:
     headers = (("Content-Type", "text/html; charset=base64"),)
     server = serve({"/news": Reply(body=body, headers=headers)})
     url = server.url("/news")
-    src = Source(id="s", url=url, title="S", home=url, min_delay=0.0, retries=0,
+    src = Source(id="s", url=url, title="S", home=url, min_delay=0.0, retries=0, allow_private=True,
                  respect_robots=False, timeout=Timeout(connect=2.0, read=2.0))  # fmt: skip
     with make_session() as session:
         page = fetch_page(src, session=session, env={})

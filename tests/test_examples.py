@@ -15,6 +15,7 @@ import yaml
 
 from publisher.cli import _parser
 from publisher.cli.run import cmd_run, cmd_schedule
+from publisher.render import OUTPUTS
 from publisher.triggers import cron_trigger
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +139,15 @@ def test_nginx_snippet_serves_feed_types_with_etag():
     text = (EXAMPLES / "nginx" / "feeds.conf").read_text(encoding="utf-8")
     assert re.search(r"application/atom\+xml\s+atom\s*;", text)
     assert re.search(r"application/rss\+xml\s+rss\s*;", text)
+    # every output kind of the registry, with its media type, served as UTF-8
+    charset_types = re.search(r"charset_types([^;]+);", text)
+    assert charset_types and re.search(r"^\s*charset utf-8;", text, re.M)
+    for output in OUTPUTS.values():
+        assert re.search(rf"{re.escape(output.media_type)}\s+{output.extension}\s*;", text)
+        assert output.media_type in charset_types.group(1).split()
+    for media_type, extension in (("text/x-opml", "opml"), ("text/html", "html")):
+        assert re.search(rf"{re.escape(media_type)}\s+{extension}\s*;", text)
+        assert media_type in charset_types.group(1).split()
     assert re.search(r"^\s*etag on;", text, re.M)
     assert re.search(r"^\s*root /srv/publisher/feeds;", text, re.M)
     assert text.count("{") == text.count("}")

@@ -57,3 +57,17 @@ def test_golden(case: Path, request: pytest.FixtureRequest) -> None:
 
 def test_there_are_golden_cases() -> None:
     assert len(CASES) >= 3
+
+
+def test_select_author_gives_each_entry_its_author() -> None:
+    from publisher.extract.html import extract_html
+    from publisher.model import Selectors
+
+    page = (
+        '<ul><li><a href="/a">A</a><span class="by"> Ana  Lima </span></li>'
+        '<li><a href="/b">B</a></li></ul>'
+    )
+    raws = extract_html(
+        page, Selectors(item="li", title="a", author=".by"), url="https://x.org/", where="t"
+    )
+    assert [raw.author for raw in raws] == [" Ana  Lima ", None]

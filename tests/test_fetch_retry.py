@@ -43,7 +43,7 @@ class FakeClock:
 
 def source(url: str, **kw: object) -> Source:
     base = Source(id="s", url=url, title="S", home=url, min_delay=0.0, retries=1,
-                  timeout=Timeout(connect=2.0, read=2.0))  # fmt: skip
+                  allow_private=True, timeout=Timeout(connect=2.0, read=2.0))  # fmt: skip
     return replace(base, **kw)  # type: ignore[arg-type]
 
 

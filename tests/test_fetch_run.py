@@ -49,7 +49,10 @@ def test_a_404_source_beside_a_working_one(tmp_path, serve, capsys):
     assert main(["run", "-c", config]) == 0
     feeds = tmp_path / "feeds"
     before = snapshot(feeds)
-    assert sorted(before) == ["a.atom", "a.rss", "b.atom", "b.rss"]
+    assert sorted(before) == [
+        "a.atom", "a.html", "a.json", "a.rss", "b.atom", "b.html", "b.json", "b.rss",
+        "feeds.opml", "index.html",
+    ]  # fmt: skip
     capsys.readouterr()
 
     state["a"] = newsroom("Three", "One", "Two")

@@ -130,5 +130,6 @@ def _no_wait(seconds: float) -> None:
 def _source(url: str) -> Source:
     return Source(
         id="s", url=url, title="S", home=url, min_delay=0.0, retries=0, respect_robots=False,
+        allow_private=True,
         timeout=Timeout(connect=2.0, read=2.0),
     )  # fmt: skip

@@ -246,6 +246,7 @@ def test_each_kind_shows_each_entry_as_new_once(kind: Kind, tmp_path: Path) -> N
         config_path.write_text(textwrap.dedent(f"""\
             site:
               base_url: {base}/feeds/
+              allow_private: true
               output: feeds
               state: state.db
             sources:

@@ -165,7 +165,20 @@ def test_summary_does_not_change_the_id() -> None:
 
 def test_link_to_the_listing_itself_is_no_link() -> None:
     result = normalise_entries([_raw("X", link="#top")], source=SOURCE, page_url=BASE, now=NOW)
-    assert result.entries[0].link == SOURCE.home
+    assert result.entries[0].link == SOURCE.home.split("#")[0] + "#:~:text=X"
+
+
+def test_entries_without_a_link_get_distinct_text_fragment_links_and_the_same_ids() -> None:
+    raws = [_raw("Budget - 2024, part 1 & 2", link=None), _raw("Second", link=None)]
+    result = normalise_entries(raws, source=SOURCE, page_url=BASE, now=NOW)
+    first, second = result.entries
+    assert first.link == SOURCE.home + "#:~:text=Budget%20%2D%202024%2C%20part%201%20%26%202"
+    assert first.link != second.link
+    for entry in result.entries:  # the id and the fingerprint do not read the fragment
+        assert entry.id == entry_id(
+            source_id=SOURCE.id, link=None, title=entry.title, date_key="2020-01-01"
+        )
+        assert canonical_link(entry.link) == canonical_link(SOURCE.home)
 
 
 raw_entries = st.builds(

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import email.utils
+import json
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 import feedparser
 import pytest
 
-from publisher.render import render_feeds
-
 from .support import DATA, NOW
-from .support.records import ENTRIES, SITE, SOURCE, stored_entry
+from .support.records import ENTRIES, SITE, SOURCE, render_feeds, stored_entry
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -64,7 +63,8 @@ def test_atom_meets_consumer_needs() -> None:
     atom = render_feeds(SOURCE, SITE, ENTRIES, fallback_updated=NOW).atom
     feed = ET.fromstring(atom)
     assert feed.findtext(f"{ATOM}id", "").startswith("urn:uuid:")
-    assert feed.findtext(f"{ATOM}updated") == "2026-01-04T00:00:00+00:00"
+    # the newest entry's updated, with its seq as microseconds (render.view)
+    assert feed.findtext(f"{ATOM}updated") == "2026-01-04T00:00:00.000003+00:00"
     assert feed.findtext(f"{ATOM}author/{ATOM}name") == "Example & Co"
     links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
     assert links == {
@@ -107,3 +107,48 @@ def test_an_empty_feed_is_dated_by_the_fallback_not_the_clock() -> None:
     files = render_feeds(SOURCE, SITE, (), fallback_updated=datetime(2020, 5, 5, tzinfo=UTC))
     assert b"2020-05-05T00:00:00+00:00" in files.atom
     assert feedparser.parse(files.rss).bozo == 0
+
+
+def test_an_entry_author_reaches_every_format() -> None:
+    files = render_feeds(SOURCE, SITE, (stored_entry(2, author="Ana Lima"), stored_entry(1)),
+                         fallback_updated=NOW)  # fmt: skip
+    atom = ET.fromstring(files.atom)
+    assert [e.findtext(f"{ATOM}author/{ATOM}name") for e in atom.findall(f"{ATOM}entry")] == [
+        "Ana Lima", None,
+    ]  # fmt: skip
+    dc = "{http://purl.org/dc/elements/1.1/}creator"
+    items = ET.fromstring(files.rss).findall("channel/item")
+    assert [item.findtext(dc) for item in items] == ["Ana Lima", None]
+    assert [item.find("author") for item in items] == [None, None]  # RSS author is an e-mail
+    assert feedparser.parse(files.rss).entries[0].author == "Ana Lima"
+    json_items = json.loads(files.json)["items"]
+    assert json_items[0]["authors"] == [{"name": "Ana Lima"}]
+    assert "authors" not in json_items[1]
+
+
+def test_a_picture_is_one_media_content_and_an_rss_enclosure() -> None:
+    pictured = stored_entry(2, image="https://www.example.org/i/2 a.png")
+    files = render_feeds(SOURCE, SITE, (pictured,), fallback_updated=NOW)
+    assert b"media:group" not in files.atom + files.rss
+    (item,) = ET.fromstring(files.rss).findall("channel/item")
+    enclosure = item.find("enclosure")
+    assert enclosure is not None
+    assert enclosure.attrib == {
+        "url": "https://www.example.org/i/2%20a.png", "length": "0", "type": "image/png",
+    }  # fmt: skip
+
+
+def test_links_are_percent_encoded_and_updated_values_distinct() -> None:
+    day = datetime(2026, 3, 1, tzinfo=UTC)
+    entries = tuple(
+        stored_entry(n, link=f"https://www.example.org/Schriftliche Anfragen/{n}.pdf",
+               published=day, updated=day)
+        for n in (3, 2, 1)
+    )  # fmt: skip
+    atom = ET.fromstring(render_feeds(SOURCE, SITE, entries, fallback_updated=NOW).atom)
+    links = [e.find(f"{ATOM}link").get("href") for e in atom.findall(f"{ATOM}entry")]
+    assert links[0] == "https://www.example.org/Schriftliche%20Anfragen/3.pdf"
+    updated = [e.findtext(f"{ATOM}updated") for e in atom.findall(f"{ATOM}entry")]
+    assert updated == [f"2026-03-01T00:00:00.00000{n}+00:00" for n in (3, 2, 1)]
+    published = {e.findtext(f"{ATOM}published") for e in atom.findall(f"{ATOM}entry")}
+    assert published == {"2026-03-01T00:00:00+00:00"}  # as the page says

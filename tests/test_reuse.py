@@ -151,7 +151,8 @@ def test_a_page_that_gained_one_entry_normalises_only_that_one(tmp_path, serve, 
     versions = [page("b", "c", "d"), page("a", "b", "c", "d")]
     server = serve({"/news": lambda path, headers: Reply(body=versions[0])})
     (tmp_path / "sources.yaml").write_text(
-        "site: {base_url: 'https://feeds.example.org/', output: feeds, state: state.db}\n"
+        "site: {base_url: 'https://feeds.example.org/', output: feeds, state: state.db,"
+        " allow_private: true}\n"
         "sources:\n"
         f"  - id: news\n    url: {server.url('/news')}\n    min_delay: 0\n"
         "    select: {item: li, title: 'a::text', link: 'a::attr(href)', date: 'time::text'}\n",

@@ -142,7 +142,7 @@ def test_a_wildcard_disallow_stops_the_fetch_of_news_html(serve) -> None:
         def fetch(path: str):  # type: ignore[no-untyped-def]
             url = server.url(path)
             src = Source(id="s", url=url, title="S", home=url, min_delay=0.0, retries=0,
-                         timeout=Timeout(connect=2.0, read=2.0))  # fmt: skip
+                         allow_private=True, timeout=Timeout(connect=2.0, read=2.0))  # fmt: skip
             return fetch_page(src, session=session, env={}, gate=gate, robots=robots)
 
         with pytest.raises(FetchError) as caught:

@@ -44,6 +44,7 @@ from publisher.store import Store
 from .support import NOW
 from .support.clients import Rss2Email, check_atom, check_rss, title_key
 from .support.config import SELECT, write_config
+from .support.feedcheck import assert_valid, feed_files
 from .support.server import Files, LocalServer, Route, serving
 
 pytestmark = pytest.mark.slow
@@ -293,11 +294,12 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
             if rnd.unchanged:
                 assert after == before, f"{where}: a file was rewritten"
             else:
-                assert set(after) == {"newsroom.atom", "newsroom.rss"}
+                assert set(after) == {"newsroom.atom", "newsroom.rss", "newsroom.json"}
                 assert all(after[name][0] != before.get(name, (b"", 0))[0] for name in after)
 
             # -- the files themselves -------------------------------------------------------
             atom, rss = after["newsroom.atom"][0], after["newsroom.rss"][0]
+            assert_valid(feed_files(world.feeds))  # W3C validator: no error, no warning
             for data in (atom, rss):
                 parsed = feedparser.parse(data)
                 assert parsed.bozo == 0, (where, parsed.get("bozo_exception"))

@@ -48,7 +48,7 @@ def test_every_key_the_loader_accepts_is_in_the_schema() -> None:
         ({"max_entries": 0}, "0"),
         ({"format": "pdf"}, "pdf"),
         ({"select": {"title": "h2"}}, "item"),
-        ({"timeout": {"connect": 1, "total": 5}}, "total"),
+        ({"timeout": {"connect": 1, "wait": 5}}, "wait"),
     ],
 )
 def test_mistakes_are_refused(change: dict[str, Any], problem: str) -> None:

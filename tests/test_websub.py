@@ -14,10 +14,9 @@ from publisher.cli import main
 from publisher.config import parse_config
 from publisher.errors import ConfigError
 from publisher.model import Site
-from publisher.render import render_feeds
 
 from .support import NOW
-from .support.records import ENTRIES, SOURCE
+from .support.records import ENTRIES, SOURCE, render_feeds
 from .support.server import LocalServer, Reply
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -85,6 +84,7 @@ def test_a_run_that_wrote_feeds_notifies_the_hub_once(
         ("hub.mode", "publish"),
         ("hub.url", "https://feeds.example.org/news.atom"),
         ("hub.url", "https://feeds.example.org/news.rss"),
+        ("hub.url", "https://feeds.example.org/news.json"),
     ]
     assert main(["run", "-q", "-c", str(config)]) == 0  # nothing changed: no ping
     assert len([seen for seen in hub.seen if seen.method == "POST"]) == 1

@@ -6,6 +6,7 @@
     publisher validate [-c sources.yaml]                             exit 0 ok, 2 invalid
     publisher preview  [-c sources.yaml] ID [--json]                 exit 0 ok, 1 failed
     publisher status   [-c sources.yaml] [--json]                    exit 0 all ok, 1 otherwise
+    publisher repair   [-c sources.yaml] [--only ID ...]             exit 0 ok, 1 failed
     publisher schema                                     the JSON Schema of sources.yaml
 
 Exit 2 is a configuration error: nothing was fetched or written. Exit 75 (EX_TEMPFAIL):
@@ -22,13 +23,24 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 from .. import __version__, logs
 from ..config import load_config
 from ..errors import ConfigError, LockError, PublisherError
-from .run import EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED, cmd_run, cmd_schedule, cmd_worker
+from ..faults import store_message
+from ..model import Config
+from .run import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_LOCKED,
+    cmd_repair,
+    cmd_run,
+    cmd_schedule,
+    cmd_worker,
+)  # fmt: skip
 from .show import cmd_preview, cmd_schema, cmd_status, cmd_validate
 
 __all__ = ["main"]
@@ -40,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _configure_logging(args)
+    config: Config | None = None
     try:
         if args.standalone:  # a command that needs no configuration
             return cmd_schema(args)
@@ -57,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `publisher status | head`: the reader has all it wanted
         _quiet_stdout()
         return EXIT_PIPE
+    except (OSError, sqlite3.Error) as exc:  # the machine's fault: one line, no traceback
+        state = config.site.state if config is not None else args.config
+        print(f"publisher: {store_message(state, exc)}", file=sys.stderr)
+        return EXIT_FAILED
     return code
 
 
@@ -158,6 +175,12 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", parents=[common], help="show each source's state")
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(command=cmd_status)
+
+    repair = commands.add_parser(
+        "repair", parents=[common], help="rebuild the store's history from the Atom files"
+    )
+    repair.add_argument("--only", nargs="+", metavar="ID", help="repair only these sources")
+    repair.set_defaults(command=cmd_repair)
 
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of sources.yaml, for editors that check YAML"

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 import requests
 
-from ..errors import ConfigError
+from ..clock import check_store_clock
+from ..errors import ConfigError, PublisherError
 from ..fetch import make_session
 from ..hosts import count_hosts
-from ..lock import StateLock, lock_path
+from ..lock import FolderLock, StateLock, lock_path, same_folder
 from ..model import Config
 from ..pipeline import run_once, select_sources
+from ..repair import restore
 from ..report import RunReport, SourceReport
 from ..service import due_sources
+from ..site import write_site
 from ..store import Store
 from ..write import remove_temp_files
 
@@ -41,8 +45,20 @@ def _writer(config: Config, *, command: str) -> Iterator[tuple[Store, requests.S
     design, and ``publisher worker`` coordinates through it.
     """
     state, output = config.site.state, config.site.output
+    state_lock = (
+        StateLock(lock_path(state), command=command)
+        if isinstance(state, Path)
+        else contextlib.nullcontext()
+    )
+    output_lock = (
+        FolderLock(output)  # two configurations sharing one output folder
+        if isinstance(output, Path)
+        and not (isinstance(state, Path) and same_folder(output, state.parent))
+        else contextlib.nullcontext()
+    )
     with (
-        StateLock(lock_path(state), command=command) if isinstance(state, Path) else nullcontext(),
+        state_lock,
+        output_lock,
         Store(state) as store,
         make_session(
             contact=config.site.contact,
@@ -67,9 +83,11 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         return EXIT_OK
     with _writer(config, command="run") as (store, session):
         now = datetime.now(UTC)
+        check_store_clock(store, (source.id for source in sources), now)
         if args.due:
             sources = due_sources(sources, store.source_states(s.id for s in sources), now)
             if not sources:
+                _write_site(config, store, now)  # a digest's day may have closed
                 if args.log_format == "json":
                     print_json_report(RunReport(), quiet=args.quiet)
                 elif not args.quiet:
@@ -86,11 +104,51 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
                 workers=args.workers,
                 config=config,  # its collections are written after the sources
             )
+            _write_site(config, store, now)
     if args.log_format == "json":
         print_json_report(report, quiet=args.quiet)
     else:
         print_run_report(report, quiet=args.quiet)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _write_site(config: Config, store: Store, now: datetime) -> None:
+    """index.html, feeds.opml, the feed pages and digests, of every enabled source."""
+    enabled = (source for source in config.sources if source.enabled)
+    try:
+        for path in write_site(enabled, site=config.site, store=store, now=now):
+            log.info("wrote %s", path)
+    except (OSError, PublisherError) as exc:  # the feeds are written: say so, go on
+        log.error("the site pages (index.html, feeds.opml) were not written: %s", exc)
+
+
+def cmd_repair(args: argparse.Namespace, config: Config) -> int:
+    """Add to the store every entry of the sources' Atom files it does not hold."""
+    try:
+        sources = select_sources(config, args.only) if args.only else config.sources
+    except KeyError as exc:
+        raise ConfigError(
+            f"--only: no source with id {exc.args[0]}", path=str(config.path)
+        ) from None
+    code = EXIT_OK
+    if not isinstance(config.site.output, Path):
+        raise ConfigError(
+            f"repair reads feed files from a local folder; site.output is {config.site.output}:"
+            " copy the .atom files to a folder and point site.output at it for the repair",
+            path=str(config.path),
+        )
+    output = config.site.output
+    with _writer(config, command="repair") as (store, _session):
+        for source in sources:
+            try:
+                added = restore(store, source, output)
+            except PublisherError as exc:
+                print(f"{source.id}: FAILED  {exc}", file=sys.stderr)
+                code = EXIT_FAILED
+                continue
+            if not args.quiet:
+                print(f"{source.id}: {added} entries restored from the feed file")
+    return code
 
 
 def want_progress(count: int, *, terminal: bool, quiet: bool, log_format: str) -> bool:

@@ -90,7 +90,7 @@ def status_row(
     """One source's row for ``publisher status`` (see :mod:`publisher.service`)."""
     source, state = standing.source, standing.state
     out = out or open_writer(config.site.output, generated=datetime.now(UTC))
-    names = feed_names(source)
+    names = feed_names(source, config.site.outputs)
     return {
         "id": state.id,
         "state": standing.label,

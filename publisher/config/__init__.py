@@ -12,6 +12,7 @@ paths are resolved against the folder of the configuration file.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,12 @@ def parse_config(text: str, *, path: Path) -> Config:
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_sources):
         source = build_source(name, raw, index, defaults, base_dir)
+        source = replace(
+            source,
+            allow_private=site.allow_private if source.allow_private is None
+            else source.allow_private,
+            allow_addresses=site.allow_addresses,
+        )  # fmt: skip
         if source.id in seen:
             raise ConfigError(
                 f"sources[{index}].id: duplicate id {source.id!r} "

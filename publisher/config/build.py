@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import difflib
 import functools
+import ipaddress
 import re
 import zoneinfo
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from ..extract import FORMATS, is_xpath
 from ..model import Selectors, Site, Source, Timeout
 from ..model.config import yaml_keys
+from ..render import OUTPUTS
 from ..store.connection import POSTGRES_SCHEMES
 from ..triggers import cron_trigger, parse_duration
 from .check import Checker
 from .document import Mapping as YamlMapping
+from .ranges import MAX_DURATION, check_range, check_schema, credentials, schema_of, url_parts
 from .shape import shape_options
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -27,6 +30,7 @@ SOURCE_KEYS = yaml_keys(Source)
 DEFAULT_KEYS = yaml_keys(Source, scope="defaults")
 SELECT_KEYS = yaml_keys(Selectors)
 TIMEOUT_KEYS = yaml_keys(Timeout)
+DIGESTS = ("daily", "weekly")
 
 
 def build_site(top: Checker, name: str, base_dir: Path) -> Site:
@@ -34,7 +38,9 @@ def build_site(top: Checker, name: str, base_dir: Path) -> Site:
         top.fail("site", "missing required key 'site' (with at least 'base_url')")
     check = Checker(name, top.mapping["site"], "site", SITE_KEYS)
     base_url = check.require("base_url", str)
-    parts = urlsplit(base_url)
+    parts = _parse(check, "base_url", base_url)
+    if parts.username is not None or parts.password is not None:
+        check.fail("base_url", "'base_url' must not hold a user name or password: it is published")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         check.fail(
             "base_url",
@@ -44,25 +50,85 @@ def build_site(top: Checker, name: str, base_dir: Path) -> Site:
         base_url += "/"
     hub = check.get("websub_hub", str)
     if hub is not None:
-        hub_parts = urlsplit(hub)
+        hub_parts = _parse(check, "websub_hub", hub)
         if hub_parts.scheme not in ("http", "https") or not hub_parts.netloc:
             check.fail(
                 "websub_hub",
                 f"'websub_hub' must be the http(s) address of a WebSub hub, not {hub!r}",
             )
+    contact = check.get("contact", str)
+    check_range(check, Site, "contact", contact)
+    workers = check.positive("workers", int, 8)
+    check_range(check, Site, "workers", workers)
     return Site(
         base_url=base_url,
         output=_location(check.get("output", str, "feeds"), base_dir, ("s3://",)),
         state=_location(check.get("state", str, ".publisher/state.db"), base_dir, POSTGRES_SCHEMES),
-        contact=check.get("contact", str),
-        workers=check.positive("workers", int, 8),
+        contact=contact,
+        workers=workers,
         websub_hub=hub,
+        allow_private=check.get("allow_private", bool, False),
+        allow_addresses=_networks(check),
+        **site_outputs(check),
     )
 
 
 def _location(value: str, base_dir: Path, schemes: tuple[str, ...]) -> Path | str:
     """A URL with one of ``schemes`` as it is; anything else a path from ``base_dir``."""
     return value if value.startswith(schemes) else base_dir / value
+
+
+def site_outputs(check: Checker) -> dict[str, Any]:
+    """``outputs`` (which files each source gets) and ``digest`` of the site block."""
+    options: dict[str, Any] = {}
+    if check.has("outputs"):
+        value = check.mapping["outputs"]
+        names = value if isinstance(value, list) else [value]
+        unknown = [name for name in names if not isinstance(name, str) or name not in OUTPUTS]
+        if unknown or not names:
+            check.fail(
+                "outputs",
+                f"'outputs' lists the files to write, some of {', '.join(OUTPUTS)}; "
+                f"not {unknown[0] if unknown else value!r}",
+            )
+        options["outputs"] = tuple(dict.fromkeys(names))
+    if check.has("digest"):
+        options["digest"] = _digest(check)
+    return options
+
+
+def _digest(check: Checker) -> str:
+    value = check.get("digest", str)
+    if value not in DIGESTS:
+        check.fail("digest", f"'digest' must be one of {', '.join(DIGESTS)}, not {value!r}")
+    return str(value)
+
+
+def _networks(check: Checker) -> tuple[str, ...]:
+    """``allow_addresses``: a list of addresses or CIDR networks."""
+    values = check.get("allow_addresses", list, [])
+    check_range(check, Site, "allow_addresses", len(values))
+    if len(values) > schema_of(Site, "allow_addresses")["maxItems"]:
+        check.fail("allow_addresses", "'allow_addresses' lists too many networks (at most 100)")
+    networks = []
+    for value in values:
+        try:
+            networks.append(str(ipaddress.ip_network(str(value), strict=False)))
+        except ValueError:
+            check.fail(
+                "allow_addresses",
+                f"'allow_addresses': {value!r} is not an address or network; write "
+                "169.254.169.254/32 or fd00::/8",
+            )
+    return tuple(networks)
+
+
+def _parse(check: Checker, key: str, value: str) -> SplitResult:
+    parts = url_parts(value)
+    if isinstance(parts, str):
+        check.fail(key, f"{key!r} {value[:200]!r} is not a valid URL: {parts}")
+    assert not isinstance(parts, str)
+    return parts
 
 
 def build_source(
@@ -73,6 +139,8 @@ def build_source(
         where = f"source {raw['id']!r}"
     check = Checker(name, raw, where, SOURCE_KEYS)
     source_id = check.require("id", str)
+    if len(source_id) > schema_of(Source, "id")["maxLength"]:
+        check.fail("id", f"'id' is {len(source_id)} characters long; at most 64 (it names files)")
     check.where = f"source {source_id!r}"
     if not SLUG.match(source_id):
         check.fail(
@@ -82,9 +150,19 @@ def build_source(
         )
     url = _url(check, "url", base_dir, required=True)
     assert url is not None
-    home = _url(check, "home", base_dir, required=False) or url
+    url, auth = credentials(urlsplit(url))
+    home = _url(check, "home", base_dir, required=False)
+    home = credentials(urlsplit(home))[0] if home else url
     options = dict(defaults)
     options.update(source_options(check))
+    if auth is not None:  # user:password in the URL: sent as a header, never published
+        headers = tuple(options.get("headers", ()))
+        if any(name.lower() == "authorization" for name, _ in headers):
+            check.fail("url", "'url' has a user and password and 'headers' an Authorization; "
+                              "keep one of them")  # fmt: skip
+        options["headers"] = (*headers, ("Authorization", auth))
+    title = check.get("title", str, source_id)
+    check_range(check, Source, "title", title)
     for own, inherited in (("every", "cron"), ("cron", "every")):
         if check.has(own):  # a source's own timing replaces the one from defaults
             options.pop(inherited, None)
@@ -107,7 +185,7 @@ def build_source(
         id=source_id,
         url=url,
         home=home,
-        title=check.get("title", str, source_id),
+        title=title,
         format=fmt,
         select=select,
         line=raw.line,
@@ -133,6 +211,7 @@ def source_options(check: Checker) -> dict[str, Any]:
         "min_delay": (float, None),
         "min_entries_ratio": (float, None),
         "pages": (int, check.positive),
+        "allow_private": (bool, None),
     }
     for key, (kind, checker) in simple.items():
         if check.has(key):
@@ -140,15 +219,16 @@ def source_options(check: Checker) -> dict[str, Any]:
                 options[key] = checker(key, kind, None)  # type: ignore[arg-type]
             else:
                 options[key] = check.get(key, kind)
-    for key in ("retries", "min_delay"):
-        if key in options and options[key] < 0:
-            check.fail(key, f"{key!r} must be 0 or more, not {options[key]!r}")
+    for key, value in options.items():
+        check_range(check, Source, key, value)
     if "min_entries_ratio" in options and not 0 <= options["min_entries_ratio"] <= 1:
         check.fail("min_entries_ratio", "'min_entries_ratio' must be between 0 and 1")
     if check.has("render"):
         options["render"] = _render(check)
     if check.has("timezone"):
         options["timezone"] = _timezone(check)
+    if check.has("digest"):
+        options["digest"] = _digest(check)
     options.update(_timing(check))
     if check.has("timeout"):
         options["timeout"] = _timeout(check)
@@ -171,8 +251,10 @@ def _timing(check: Checker) -> dict[str, Any]:
             )
         try:
             options["every"] = parse_duration(value)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             check.fail("every", f"'every': {exc}")
+        if not 0 < options["every"] <= MAX_DURATION:
+            check.fail("every", "'every' must be between 1s and 366d")
     if check.has("cron"):
         expr = check.get("cron", str)
         try:
@@ -183,14 +265,16 @@ def _timing(check: Checker) -> dict[str, Any]:
     if check.has("jitter"):
         value = check.get("jitter", (str, int))
         if isinstance(value, int):
-            if value < 0:
-                check.fail("jitter", f"'jitter' must be 0 or more, not {value}")
             options["jitter"] = value
         else:
             try:
                 options["jitter"] = parse_duration(value)
-            except ValueError as exc:
+            except (ValueError, OverflowError) as exc:
                 check.fail("jitter", f"'jitter': {exc} (or a number of seconds, 0 for none)")
+        if options["jitter"] < 0:
+            check.fail("jitter", f"'jitter' must be 0 or more, not {options['jitter']}")
+        if options["jitter"] > MAX_DURATION:
+            check.fail("jitter", "'jitter' must be at most 366d")
     return options
 
 
@@ -208,13 +292,14 @@ def _timezone(check: Checker) -> str:
 def _timeout(check: Checker) -> Timeout:
     value = check.mapping["timeout"]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value <= 0:
-            check.fail("timeout", "'timeout' must be greater than 0")
+        check_schema(check, "timeout", float(value), schema_of(Timeout, "read"), name="timeout")
         return Timeout(connect=float(value), read=float(value))
     sub = Checker(check.path, value, f"{check.where}.timeout", TIMEOUT_KEYS)
-    return Timeout(
-        connect=sub.positive("connect", float, 10.0), read=sub.positive("read", float, 30.0)
-    )
+    defaults = Timeout()
+    values = {key: sub.get(key, float, getattr(defaults, key)) for key in TIMEOUT_KEYS}
+    for key, item in values.items():
+        check_range(sub, Timeout, key, item)
+    return Timeout(**values)
 
 
 def _headers(check: Checker) -> tuple[tuple[str, str], ...]:
@@ -222,10 +307,16 @@ def _headers(check: Checker) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, YamlMapping):
         check.fail("headers", "'headers' must be a mapping of header names to values")
     headers = []
+    schema = schema_of(Source, "headers")
     for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, (str, int)):
-            check.fail("headers", f"header {key!r} must have a string value")
-        headers.append((key, str(item)))
+        if not isinstance(key, str) or not isinstance(item, (str, int)) or isinstance(item, bool):
+            check.fail("headers", f"header {str(key)[:100]!r} must have a string value")
+        check_schema(check, "headers", key, schema["propertyNames"], name=f"header {key[:100]}")
+        text = str(item)
+        check_schema(
+            check, "headers", text, schema["additionalProperties"], name=f"header {key}'s value"
+        )
+        headers.append((key, text))
     return tuple(headers)
 
 
@@ -233,9 +324,9 @@ def _url(check: Checker, key: str, base_dir: Path, *, required: bool) -> str | N
     value: str | None = check.require(key, str) if required else check.get(key, str)
     if value is None:
         return None
-    parts = urlsplit(value)
+    parts = _parse(check, key, value)
     if parts.scheme in ("http", "https"):
-        if not parts.netloc:
+        if not parts.hostname:
             check.fail(key, f"{key!r} {value!r} has no host; write it as https://host/path")
         return str(value)
     if parts.scheme == "file":
@@ -266,7 +357,7 @@ def _selectors(name: str, raw: Any, where: str, syntax: str = "parsel") -> Selec
             re.compile(values["date_regex"])
         except re.error as exc:
             check.fail("date_regex", f"'date_regex' is not a valid regular expression: {exc}")
-    for key in ("item", "title", "link", "date", "summary", "category", "image", "next"):
+    for key in ("item", "title", "link", "date", "summary", "category", "image", "next", "author"):
         if values[key]:
             _check_selector(check, key, values[key], syntax)
     return Selectors(**values)

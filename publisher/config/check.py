@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import reprlib
 from typing import Any
 
 from ..errors import ConfigError
@@ -21,11 +22,11 @@ class Checker:
         self.mapping = mapping
         for key in mapping:
             if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
+                close = difflib.get_close_matches(str(key)[:100], allowed, n=1)
                 hint = (
                     f"did you mean {close[0]!r}?" if close else "valid keys: " + ", ".join(allowed)
                 )
-                self.fail(key, f"unknown key {key!r}; {hint}")
+                self.fail(key, f"unknown key {_REPR.repr(key)}; {hint}")
 
     def line(self, key: str) -> int:
         return self.mapping.lines.get(key, self.mapping.line)
@@ -50,7 +51,7 @@ class Checker:
             value_ok = isinstance(value, kinds)
         if not value_ok:
             names = " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
-            self.fail(key, f"{key!r} must be {names}, not {value!r}")
+            self.fail(key, f"{key!r} must be {names}, not {_REPR.repr(value)}")
         return value
 
     def require(self, key: str, kind: type | tuple[type, ...]) -> Any:
@@ -64,9 +65,12 @@ class Checker:
 
     def positive(self, key: str, kind: type, default: Any) -> Any:
         value = self.get(key, kind, default)
-        if value is not None and value <= 0:
-            self.fail(key, f"{key!r} must be greater than 0, not {value!r}")
+        if value is not None and not value > 0:  # NaN is not greater than 0 either
+            self.fail(key, f"{key!r} must be greater than 0, not {_REPR.repr(value)}")
         return value
 
 
+_REPR = reprlib.Repr()  # aliases may nest a value many times: show only its start
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlevel = 2
 _TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}

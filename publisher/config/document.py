@@ -42,6 +42,20 @@ _STR, _SEQ, _MAP, _MERGE = (f"tag:yaml.org,2002:{k}" for k in ("str", "seq", "ma
 _RESOLVED_FIRST = frozenset(key for key in yaml.SafeLoader.yaml_implicit_resolvers if key)
 assert None not in yaml.SafeLoader.yaml_implicit_resolvers  # no resolver for every value
 _MERGE_KEY = object()  # what a merge key (<<) is read as, for the mapping to handle
+MAX_DEPTH = 64  # mappings and lists inside each other: sources.yaml needs 5
+MAX_ALIASED = 100_000  # values reached through aliases, counted inside what they repeat
+
+
+class _Budget:
+    """Depth and aliased values so far: a 5,000-deep document or a "billion laughs" of
+    aliases inside aliases is refused with a message instead of exhausting the stack or
+    the memory of whatever reads the values later."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.values = 0  # every value built so far, an alias counting all it repeats
+        self.aliased = 0
+        self.sizes: dict[str, int] = {}  # anchor -> values it holds
 
 
 def load(text: str, name: str) -> Any:
@@ -75,7 +89,7 @@ def _read(loader_class: type, text: str, name: str) -> Any:
         if loader.check_event(yaml.StreamEndEvent):
             return None
         loader.get_event()  # document start
-        document = _value(loader, {}, set())
+        document = _value(loader, {}, set(), _Budget())
         loader.get_event()  # document end
         if not loader.check_event(yaml.StreamEndEvent):
             _fail(loader, "a second YAML document ('---'): keep everything in one document")
@@ -84,15 +98,23 @@ def _read(loader_class: type, text: str, name: str) -> Any:
         loader.dispose()
 
 
-def _value(loader: Any, anchors: dict[str, Any], open_anchors: set[str]) -> Any:
+def _value(loader: Any, anchors: dict[str, Any], open_anchors: set[str], budget: _Budget) -> Any:
     """The next value in ``loader``'s events: strings, lists and mappings built here; every
     other scalar (numbers, booleans, null, dates) by PyYAML's constructors."""
     event = loader.get_event()
+    budget.values += 1
+    start_values = budget.values
     if type(event) is yaml.ScalarEvent and event.tag is None and event.anchor is None:
         text: str = event.value  # the common case: an untagged scalar without an anchor
         if not event.implicit[0] or (text and text[0] not in _RESOLVED_FIRST):
             return text  # quoted, or plain and no implicit tag can claim it
     if isinstance(event, yaml.AliasEvent):
+        size = budget.sizes.get(str(event.anchor), 1)
+        budget.aliased += size
+        budget.values += size
+        if budget.aliased > MAX_ALIASED:
+            _fail(loader, f"aliases repeat more than {MAX_ALIASED:,} values (an alias bomb?); "
+                          "write the values out or use fewer aliases", event)  # fmt: skip
         if event.anchor in open_anchors:
             _fail(loader, f"the alias *{event.anchor} refers to a mapping or list that "
                           "contains it; copy the values instead", event)  # fmt: skip
@@ -114,25 +136,39 @@ def _value(loader: Any, anchors: dict[str, Any], open_anchors: set[str]) -> Any:
             node = yaml.ScalarNode(tag, event.value, start, end, event.style)
             value = loader.construct_object(node, deep=True)
     elif isinstance(event, yaml.SequenceStartEvent):
+        _deeper(loader, event, budget)
         _expect_tag(loader, event, yaml.SequenceNode, _SEQ)
         if event.anchor is not None:
             open_anchors.add(event.anchor)
         value = []
         while not loader.check_event(yaml.SequenceEndEvent):
-            value.append(_value(loader, anchors, open_anchors))
+            value.append(_value(loader, anchors, open_anchors, budget))
         loader.get_event()
+        budget.depth -= 1
     else:  # a mapping: the parser gives no other event here
+        _deeper(loader, event, budget)
         _expect_tag(loader, event, yaml.MappingNode, _MAP)
         if event.anchor is not None:
             open_anchors.add(event.anchor)
-        value = _mapping(loader, event, anchors, open_anchors)
+        value = _mapping(loader, event, anchors, open_anchors, budget)
+        budget.depth -= 1
     if event.anchor is not None:
+        budget.sizes[event.anchor] = budget.values - start_values
         anchors[event.anchor] = value
         open_anchors.discard(event.anchor)
     return value
 
 
-def _mapping(loader: Any, start: Any, anchors: dict[str, Any], open_anchors: set[str]) -> Mapping:
+def _deeper(loader: Any, event: Any, budget: _Budget) -> None:
+    budget.depth += 1
+    if budget.depth > MAX_DEPTH:
+        _fail(loader, f"lists and mappings are nested more than {MAX_DEPTH} deep; "
+                      "sources.yaml needs only a few levels", event)  # fmt: skip
+
+
+def _mapping(
+    loader: Any, start: Any, anchors: dict[str, Any], open_anchors: set[str], budget: _Budget
+) -> Mapping:
     """A mapping up to its end event. Merge keys (``<<: *common``) as YAML defines them:
     the mapping's own keys win, then the mappings merged first."""
     mapping = Mapping()
@@ -141,9 +177,9 @@ def _mapping(loader: Any, start: Any, anchors: dict[str, Any], open_anchors: set
     merged: list[Mapping] = []
     while not loader.check_event(yaml.MappingEndEvent):
         at = loader.peek_event()
-        key = _value(loader, anchors, open_anchors)
+        key = _value(loader, anchors, open_anchors, budget)
         if key is _MERGE_KEY:
-            value = _value(loader, anchors, open_anchors)
+            value = _value(loader, anchors, open_anchors, budget)
             sources = value if isinstance(value, list) else [value]
             if not all(isinstance(source, Mapping) for source in sources):
                 _fail(loader, "a merge key (<<) takes a mapping or a list of mappings", at)
@@ -154,7 +190,7 @@ def _mapping(loader: Any, start: Any, anchors: dict[str, Any], open_anchors: set
         if key in mapping:
             _fail(loader, f"duplicate key {key!r} (first on line {mapping.lines[key]}); "
                           "keep one of them", at)  # fmt: skip
-        mapping[key] = _value(loader, anchors, open_anchors)
+        mapping[key] = _value(loader, anchors, open_anchors, budget)
         mapping.lines[key] = at.start_mark.line + 1
     loader.get_event()
     for source in merged:

@@ -56,6 +56,7 @@ def extract_html(text: str, select: Selectors, *, url: str, where: str) -> tuple
         summary, summary_is_html = _summary(item, select.summary)
         category = _text(item, select.category) if select.category else None
         image = _image(item, select.image) if select.image else None
+        author = _text(item, select.author) if select.author else None
         entries.append(
             RawEntry(
                 title=title,
@@ -65,6 +66,7 @@ def extract_html(text: str, select: Selectors, *, url: str, where: str) -> tuple
                 summary_is_html=summary_is_html,
                 category=category or None,
                 image=image,
+                author=author or None,
             )
         )
     return tuple(entries)

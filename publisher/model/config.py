@@ -63,6 +63,14 @@ def yaml_keys(record: type, *, scope: str | None = None) -> tuple[str, ...]:
     return tuple(keys)
 
 
+# Ranges (issue 19): every number finite and below a sane maximum, every text that reaches
+# an HTTP header or the XML without control characters. publisher.config.ranges checks
+# each value against its field's schema, so the editor schema and the checks agree.
+_TEXT = r"^[^\x00-\x1f\x7f]*$"  # no control characters (CR/LF would split a header)
+_LINE = {"type": "string", "pattern": _TEXT, "maxLength": 1000}
+_HEADER_NAME = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$"  # an RFC 9110 token
+_HEADER_VALUE = r"^[^\x00-\x08\x0a-\x1f\x7f]*$"  # tabs allowed, no CR, LF or NUL
+
 _DURATION = {
     "type": "string",
     "pattern": r"^\s*\d+\s*[smhdw]?\s*$",
@@ -85,23 +93,38 @@ class Selectors:
     image: str | None = opt(doc="the entry's picture (an img or its src)")
     # kinds of source (issue 16): the next list page, for 'pages'
     next: str | None = opt(doc="the link to the next list page (default: rel=next)")
+    author: str | None = opt(doc="the entry's author (its text)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Timeout:
-    connect: float = opt(10.0, "seconds to wait for a connection")
-    read: float = opt(30.0, "seconds to wait between bytes")
+    connect: float = opt(
+        10.0,
+        "seconds to wait for a connection",
+        schema={"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+    )
+    read: float = opt(
+        30.0,
+        "seconds to wait between bytes",
+        schema={"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+    )
+    total: float = opt(
+        120.0,
+        "seconds a whole page fetch may take, from connect to last byte, retries included",
+        schema={"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
+    )
 
 
 _TIMEOUT_SCHEMA = {
     "oneOf": [
-        {"type": "number", "exclusiveMinimum": 0},
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
         {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "connect": {"type": "number", "exclusiveMinimum": 0},
-                "read": {"type": "number", "exclusiveMinimum": 0},
+                "connect": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+                "read": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+                "total": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
             },
         },
     ]
@@ -139,20 +162,23 @@ class Source:
     id: str = req(
         "a slug naming the feed files",
         scope="source",
-        schema={"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$"},
+        schema={"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 64},
     )
     url: str = req("the newsroom page: http(s)://, file:// or a path", scope="source")
-    title: str = req("the feed's title (default: the id)", scope="source")
+    title: str = req("the feed's title (default: the id)", scope="source", schema=_LINE)
     home: str = req("the page entries link back to (default: url)", scope="source")
     format: str = opt("html", "how to read the page (see publisher.extract.FORMATS)")
     timezone: str = opt("UTC", "IANA zone of dates without an offset")
-    author: str | None = opt(doc="the feed's author")
+    author: str | None = opt(doc="the feed's author", schema=_LINE)
     enabled: bool = opt(True, "false: kept in the file, not run")
     select: Selectors | None = opt(doc="selectors for an html page", scope="source")
     dayfirst: bool = opt(False, "read 01/02/2024 as 1 February")
-    max_entries: int = opt(50, "entries in the feed", schema={"type": "integer", "minimum": 1})
+    max_entries: int = opt(
+        50, "entries in the feed", schema={"type": "integer", "minimum": 1, "maximum": 10_000}
+    )
     max_age_days: int | None = opt(
-        doc="leave older entries out of the feed", schema={"type": "integer", "minimum": 1}
+        doc="leave older entries out of the feed",
+        schema={"type": "integer", "minimum": 1, "maximum": 36_500},
     )
     min_entries_ratio: float = opt(
         0.2,
@@ -162,27 +188,47 @@ class Source:
     broken_after: int = opt(
         3,
         "consecutive failures before status says broken",
-        schema={"type": "integer", "minimum": 1},
+        schema={"type": "integer", "minimum": 1, "maximum": 1000},
     )
     timeout: Timeout = opt(
-        doc="seconds: a number, or {connect, read}", factory=Timeout, schema=_TIMEOUT_SCHEMA
+        doc="seconds: a number, or {connect, read, total}",
+        factory=Timeout,
+        schema=_TIMEOUT_SCHEMA,
     )
-    retries: int = opt(3, "retries of a failed request", schema={"type": "integer", "minimum": 0})
+    retries: int = opt(
+        3, "retries of a failed request", schema={"type": "integer", "minimum": 0, "maximum": 10}
+    )
     min_delay: float = opt(
-        1.0, "seconds between two requests to one host", schema={"type": "number", "minimum": 0}
+        1.0,
+        "seconds between two requests to one host",
+        schema={"type": "number", "minimum": 0, "maximum": 3600},
     )
     respect_robots: bool = opt(True, "obey robots.txt")
-    user_agent: str | None = opt(doc="the User-Agent header (default: publisher/VERSION)")
+    user_agent: str | None = opt(
+        doc="the User-Agent header (default: publisher/VERSION)", schema=_LINE
+    )
     headers: tuple[tuple[str, str], ...] = opt(
         (),
         "extra request headers; ${VAR} reads the environment",
-        schema={"type": "object", "additionalProperties": {"type": ["string", "integer"]}},
+        schema={
+            "type": "object",
+            "propertyNames": {"pattern": _HEADER_NAME},
+            "additionalProperties": {
+                "type": ["string", "integer"],
+                "pattern": _HEADER_VALUE,
+                "maxLength": 8192,
+            },
+        },
     )
     max_bytes: int = opt(
-        10 * 1024 * 1024, "largest page read", schema={"type": "integer", "minimum": 1}
+        10 * 1024 * 1024,
+        "largest page read",
+        schema={"type": "integer", "minimum": 1, "maximum": 1 << 30},
     )
     ttl: int = opt(
-        60, "minutes readers may cache the feed", schema={"type": "integer", "minimum": 1}
+        60,
+        "minutes readers may cache the feed",
+        schema={"type": "integer", "minimum": 1, "maximum": 525_600},
     )
     every: int | None = opt(doc="run every (30m, 6h, 1d)", schema=_DURATION)
     cron: str | None = opt(doc="or a crontab expression, in the source's timezone")
@@ -210,6 +256,14 @@ class Source:
     max_full_text_per_run: int = opt(
         10, "article pages fetched at most per run", schema={"type": "integer", "minimum": 1}
     )
+    digest: str | None = opt(
+        doc="also a digest feed <id>-daily or <id>-weekly: daily or weekly",
+        schema={"enum": ["daily", "weekly"]},
+    )
+    allow_private: bool | None = opt(
+        doc="fetch this source from a private or loopback address (default: site's)"
+    )
+    allow_addresses: tuple[str, ...] = opt((), "copied from site.allow_addresses", scope="internal")
     line: int | None = opt(doc="where the source starts in sources.yaml", scope="internal")
 
     @property
@@ -234,9 +288,30 @@ class Site:
         "the state store: a SQLite file, or postgresql://user@host/db",
         schema={"type": "string"},
     )
-    contact: str | None = opt(doc="an address or URL sent in the User-Agent")
-    workers: int = opt(8, "pages fetched at once", schema={"type": "integer", "minimum": 1})
+    contact: str | None = opt(doc="an address or URL sent in the User-Agent", schema=_LINE)
+    workers: int = opt(
+        8, "pages fetched at once", schema={"type": "integer", "minimum": 1, "maximum": 256}
+    )
     websub_hub: str | None = opt(doc="a WebSub hub announced in the feeds, pinged on change")
+    # outputs (issue 15): which files each source gets, and digests for every source
+    outputs: tuple[str, ...] = opt(
+        ("atom", "rss", "json"),
+        "the files written per source (see publisher.render.OUTPUTS)",
+        schema={"type": "array", "items": {"enum": ["atom", "rss", "json"]}, "minItems": 1},
+    )
+    digest: str | None = opt(
+        doc="a digest feed for every source: daily or weekly (a source's own digest wins)",
+        schema={"enum": ["daily", "weekly"]},
+    )
+    allow_private: bool = opt(
+        False, "sources may be fetched from private and loopback addresses (your network)"
+    )
+    allow_addresses: tuple[str, ...] = opt(
+        (),
+        "networks (CIDR) fetched even though they are never fetched otherwise "
+        "(link-local, metadata, reserved)",
+        schema={"type": "array", "items": {"type": "string"}, "maxItems": 100},
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

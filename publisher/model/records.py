@@ -35,6 +35,7 @@ class RawEntry:
     summary_is_html: bool = False
     category: str | None = None
     image: str | None = None
+    author: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +51,7 @@ class Entry:
     fingerprint: str
     image: str | None = None  # absolute URL of the entry's picture
     raw_key: str | None = None  # what it was made from (normalise.raw_key), to reuse it
+    author: str | None = None  # the entry's own author (select.author)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,6 +73,7 @@ class StoredEntry:
     image: str | None = None
     raw_key: str | None = None  # the raw entry it was last made from (None: stored before v6)
     content: str | None = None  # the article's sanitised HTML (full_text), None: not fetched
+    author: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

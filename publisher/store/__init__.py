@@ -26,6 +26,7 @@ from typing import Any
 
 from ..decide import MergePlan
 from ..errors import StoreError
+from ..faults import store_error
 from ..model import RobotsFile, SourceState, StoredEntry
 from .connection import Connection, open_connection
 from .rows import chunks, entry_of, row_of, state_of, to_ts
@@ -56,21 +57,15 @@ class Store:
         self._lock = threading.RLock()
         try:
             self._db: Connection = open_connection(path)
-        except sqlite3.DatabaseError as exc:
-            raise self._damaged(exc) from exc
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise store_error(path, exc) from exc
         try:
             self._migrate()
         except BaseException as exc:
             self._db.close()
-            if isinstance(exc, sqlite3.DatabaseError):
-                raise self._damaged(exc) from exc
+            if isinstance(exc, sqlite3.DatabaseError | OSError):
+                raise store_error(path, exc) from exc
             raise
-
-    def _damaged(self, exc: sqlite3.DatabaseError) -> StoreError:
-        return StoreError(
-            f"{self.path}: cannot open the state store: {exc}. If the file is damaged, move "
-            "it aside; the next run rebuilds it (entries will count as new once)."
-        )
 
     def __enter__(self) -> Store:
         return self
@@ -170,6 +165,18 @@ class Store:
         with self._lock:
             return tuple(entry_of(row) for row in self._db.execute(query, params))
 
+    def entries_first_seen(
+        self, source_id: str, *, since: datetime, before: datetime
+    ) -> tuple[StoredEntry, ...]:
+        """The entries first seen in ``[since, before)``, oldest first (for digests)."""
+        query = (
+            "SELECT * FROM entries WHERE source = ? AND first_seen >= ? AND first_seen < ? "
+            "ORDER BY first_seen, seq"
+        )
+        with self._lock:
+            rows = self._db.execute(query, (source_id, to_ts(since), to_ts(before)))
+            return tuple(entry_of(row) for row in rows)
+
     # -- sources --------------------------------------------------------------------------
 
     def source_states(self, source_ids: Iterable[str]) -> dict[str, SourceState]:
@@ -219,14 +226,14 @@ class Store:
                     """
                     INSERT INTO entries (source, id, title, link, summary, category,
                         published, updated, first_seen, last_seen, fingerprint, seq, image,
-                        raw_key)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        raw_key, author)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (source, id) DO UPDATE SET
                         title = excluded.title, link = excluded.link,
                         summary = excluded.summary, category = excluded.category,
                         updated = excluded.updated, last_seen = excluded.last_seen,
                         fingerprint = excluded.fingerprint, image = excluded.image,
-                        raw_key = excluded.raw_key,
+                        raw_key = excluded.raw_key, author = excluded.author,
                         content = CASE WHEN entries.fingerprint = excluded.fingerprint
                             THEN entries.content END,
                         content_tries = CASE WHEN entries.fingerprint = excluded.fingerprint
@@ -256,6 +263,24 @@ class Store:
                     db.execute(query.format(marks=marks), (to_ts(now), source_id, *chunk))
             if plan is not None:  # the feed files are behind until record_run
                 db.execute("UPDATE sources SET feed_digest = NULL WHERE id = ?", (source_id,))
+
+    def restore_entries(self, source_id: str, entries: Iterable[StoredEntry]) -> int:
+        """Add entries rebuilt from a feed file (:mod:`publisher.repair`); those the store
+        already holds are kept as they are. How many were added."""
+        with self._transaction() as db:
+            count = "SELECT COUNT(*) FROM entries WHERE source = ?"
+            before = int(db.execute(count, (source_id,)).fetchone()[0])
+            db.executemany(
+                """
+                INSERT INTO entries (source, id, title, link, summary, category,
+                    published, updated, first_seen, last_seen, fingerprint, seq, image,
+                    raw_key, author)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (source, id) DO NOTHING
+                """,
+                [row_of(entry) for entry in entries if entry.source == source_id],
+            )
+            return int(db.execute(count, (source_id,)).fetchone()[0]) - before
 
     def record_run(
         self,

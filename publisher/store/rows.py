@@ -54,6 +54,7 @@ def row_of(entry: StoredEntry) -> tuple[object, ...]:
         entry.source, entry.id, entry.title, entry.link, entry.summary, entry.category,
         to_ts(entry.published), to_ts(entry.updated), to_ts(entry.first_seen),
         to_ts(entry.last_seen), entry.fingerprint, entry.seq, entry.image, entry.raw_key,
+        entry.author,
     )  # fmt: skip
 
 
@@ -74,4 +75,5 @@ def entry_of(row: Any) -> StoredEntry:
         image=row["image"],
         raw_key=row["raw_key"],
         content=row["content"],
+        author=row["author"],
     )

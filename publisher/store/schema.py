@@ -87,10 +87,15 @@ _V7 = """
         ALTER TABLE entries ADD COLUMN content_tries INTEGER NOT NULL DEFAULT 0;
 """
 
+# The entry's own author (select.author), shown as Atom <author> and RSS dc:creator.
+_V8 = """
+        ALTER TABLE entries ADD COLUMN author TEXT;
+"""
+
 # Scale-out (publisher worker): which worker last ran each source, shown by `publisher
 # status`; and each host's next allowed request time, shared by every worker
-# (publisher.scale.hosts; a single process keeps it in memory and leaves this empty).
-_V8 = """
+# (publisher.sharedhosts; a single process keeps it in memory and leaves this empty).
+_V9 = """
         ALTER TABLE sources ADD COLUMN worker TEXT;
         CREATE TABLE host_slots (
             host        TEXT PRIMARY KEY,
@@ -109,6 +114,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V6,
     _V7,
     _V8,
+    _V9,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

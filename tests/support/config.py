@@ -35,10 +35,14 @@ def write_config(
     defaults: Mapping[str, Any] | None = None,
     files: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write ``folder/sources.yaml`` (and ``files``, name -> text, beside it); its path."""
+    """Write ``folder/sources.yaml`` (and ``files``, name -> text, beside it); its path.
+
+    The site allows private addresses (``allow_private``): the tests' servers are on
+    127.0.0.1."""
     for name, text in (files or {}).items():
         (folder / name).write_text(text, encoding="utf-8")
-    document: dict[str, Any] = {"site": {"base_url": "https://feeds.example.org/", **(site or {})}}
+    base = {"base_url": "https://feeds.example.org/", "allow_private": True}
+    document: dict[str, Any] = {"site": {**base, **(site or {})}}
     if defaults:
         document["defaults"] = dict(defaults)
     document["sources"] = [dict(source) for source in sources]

@@ -4,7 +4,7 @@ sleep, newsroom pages with their configuration, and the entries of the render te
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ import requests
 
 from publisher.fetch import fetch_page
 from publisher.model import Page, Site, Source, StoredEntry, Timeout
+from publisher.render import render, source_feed
 
 from . import NOW
 from .config import BULLETIN, SELECT, write_config
@@ -32,9 +33,10 @@ class Sleeps:
 
 
 def source(url: str, **kw: Any) -> Source:
-    """A source at ``url`` that fails fast: no delay, no retries, 2 s timeouts."""
+    """A source at ``url`` that fails fast: no delay, no retries, 2 s timeouts; allowed
+    to fetch from 127.0.0.1 (``allow_private``)."""
     base = Source(
-        id="s", url=url, title="S", home=url, min_delay=0.0, retries=0,
+        id="s", url=url, title="S", home=url, min_delay=0.0, retries=0, allow_private=True,
         timeout=Timeout(connect=2.0, read=2.0),
     )  # fmt: skip
     return replace(base, **kw)
@@ -122,3 +124,18 @@ def stored_entry(n: int, **kw: Any) -> StoredEntry:
 
 
 ENTRIES = tuple(stored_entry(n) for n in (3, 2, 1))  # newest first, as the store returns them
+
+
+@dataclass(frozen=True)
+class RenderedFiles:
+    atom: bytes
+    rss: bytes
+    json: bytes
+
+
+def render_feeds(
+    source: Source, site: Site, entries: tuple[StoredEntry, ...], *, fallback_updated: datetime
+) -> RenderedFiles:
+    """Every output kind of ``source``, as the pipeline renders them."""
+    feed = source_feed(source, site, entries, fallback_updated=fallback_updated)
+    return RenderedFiles(**render(feed, ("atom", "rss", "json")))

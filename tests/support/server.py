@@ -39,6 +39,7 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".json": "application/json",
     ".xml": "application/xml",
+    ".opml": "text/x-opml; charset=utf-8",
 }
 
 
