@@ -48,9 +48,6 @@ class SharedHostGate(HostGate):
             row = self._db.execute(_WAIT, (key,)).fetchone()
         return 0.0 if row is None else max(0.0, float(row[0]))
 
-    def wait_time(self, url: str) -> float:
-        return self._wait(host_key(url))
-
     @contextmanager
     def slot(self, url: str, *, min_delay: float) -> Iterator[None]:
         key = host_key(url)
