@@ -34,12 +34,12 @@ import requests
 from .collections import write_collections
 from .decide import LAYOUT_CHANGED, feed_window, layout_problem, plan_merge
 from .errors import ClockError, ExtractError, FetchError, LayoutChangedError, PublisherError
-from .extract import extract_entries, first_page_count, link_base
+from .extract import extract_entries, first_page_count, link_base, page_language
 from .faults import store_message
 from .fetch import fetch_page
 from .fulltext import fill
 from .hosts import HostGate
-from .model import Config, Entry, Page, Site, Source, SourceState, StoredEntry
+from .model import Config, Page, Site, Source, SourceState, StoredEntry
 from .normalise import normalise_entries, raw_keys
 from .render import output_paths, output_urls, render, source_feed
 from .repair import restore_lost
@@ -213,20 +213,6 @@ def _announce(
     return replace(report, warnings=(*report.warnings, f"{source.id}: {warning}"))
 
 
-def preview_source(
-    source: Source, *, session: requests.Session, now: datetime
-) -> tuple[tuple[Entry, ...], tuple[str, ...]]:
-    """What the source's page gives now: entries and warnings, with nothing stored or
-    written (for checking selectors). Raises the source's error, as a run would report it.
-    """
-    page = fetch_page(source, session=session)
-    raws = extract_entries(page, source)
-    result = normalise_entries(raws, source=source, page_url=link_base(page, source), now=now)
-    if not result.entries:
-        raise ExtractError(_no_titles(source, page))
-    return result.entries, result.warnings
-
-
 def _no_titles(source: Source, page: Page) -> str:
     return (
         f"{source.id}: no entries found on {page.url}: the items matched but none had "
@@ -319,8 +305,9 @@ def _finish(
         )  # fmt: skip
     with stage(run.timings, "normalise"):
         normalised = normalise_entries(
-            raws, source=source, page_url=base, now=run.now, known=prior.known, keys=keys
-        )
+            raws, source=source, page_url=base, now=run.now, known=prior.known, keys=keys,
+            language=page_language(page, source),
+        )  # fmt: skip
     for warning in normalised.warnings:
         log.warning("%s", warning)
     entries = normalised.entries
