@@ -24,3 +24,4 @@ _.maxlevel
 _.ConnectionCls  # urllib3 pools build their connections from it (netguard)
 _.pool_classes_by_scheme  # urllib3's PoolManager picks a pool class by scheme (netguard)
 _.preserve_quotes  # ruamel.yaml: init --write keeps the file's quoting
+_.due_job  # a Procrastinate periodic task, registered by its decorators (worker)

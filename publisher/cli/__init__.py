@@ -35,7 +35,15 @@ from ..errors import ConfigError, LockError, PublisherError
 from ..faults import store_message
 from ..model import Config
 from . import author
-from .run import EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED, cmd_repair, cmd_run, cmd_schedule
+from .run import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_LOCKED,
+    cmd_repair,
+    cmd_run,
+    cmd_schedule,
+    cmd_worker,
+)  # fmt: skip
 from .show import cmd_schema, cmd_status, cmd_validate
 
 __all__ = ["main"]
@@ -135,6 +143,23 @@ def _parser() -> argparse.ArgumentParser:
         help="on SIGTERM, how long jobs in flight may take to finish (default: %(default)s)",
     )
     schedule.set_defaults(command=cmd_schedule)
+
+    worker = commands.add_parser(
+        "worker", parents=[common],
+        help="run jobs from the shared PostgreSQL queue (site.state postgresql://; any number)",
+    )  # fmt: skip
+    worker.add_argument("--name", help="this worker's name in `publisher status` "
+                        "(default: host:pid)")  # fmt: skip
+    worker.add_argument(
+        "--tick", type=_positive_int, default=60, metavar="SECONDS",
+        help="how often due sources are queued (default: %(default)s)",
+    )  # fmt: skip
+    worker.add_argument(
+        "--heartbeat", type=float, default=10.0, metavar="SECONDS",
+        help="heartbeat interval; a worker silent for 3 of them has its job retried "
+        "(default: %(default)s)",
+    )  # fmt: skip
+    worker.set_defaults(command=cmd_worker)
 
     validate = commands.add_parser(
         "validate", parents=[common], help="check the configuration offline"
