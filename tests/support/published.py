@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import boto3
-
 from .feedcheck import feed_files
 from .scale import BUCKET
 from .server import Files, Reply, Route
@@ -66,9 +64,7 @@ class BucketFeeds:
     def serving(cls, client: Any, bucket: str, prefix: str, scratch: Path) -> BucketFeeds:
         """Make ``bucket`` versioned, and readable by anyone (the policy of a bucket that
         serves feeds to readers, or to a CDN in front of it)."""
-        client.put_bucket_versioning(
-            Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
-        )
+        client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         read = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                 "Resource": f"arn:aws:s3:::{bucket}/*"}  # fmt: skip
         policy = {"Version": "2012-10-17", "Statement": [read]}
@@ -113,27 +109,27 @@ class BucketObjects:
         elif "if-modified-since" in headers:
             request.add_header("If-Modified-Since", headers["if-modified-since"])
         try:
-            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(request, timeout=10) as answer:
                 status, body, got = answer.status, answer.read(), answer.headers
         except urllib.error.HTTPError as exc:  # 304 and 404 come this way
             status, body, got = exc.code, exc.read(), exc.headers
         keep = ("ETag", "Last-Modified", "Content-Type", "Cache-Control")
-        return Reply(
-            status=status, body=body, headers=tuple((h, got[h]) for h in keep if h in got)
-        )
+        return Reply(status=status, body=body, headers=tuple((h, got[h]) for h in keep if h in got))
 
 
 def feed_place(
     root: Path, route: str, names: Iterable[str], *, s3_endpoint: str | None
 ) -> tuple[Published, str, dict[str, Route]]:
     """Where a test's feeds go: the folder ``root/public/feeds``, or with ``s3_endpoint``
-    the prefix ``pub/`` of the ``s3`` fixture's bucket (see :meth:`BucketFeeds.serving`). Returns the place,
-    its ``site.output`` and the loopback-server routes serving the files ``names`` under
-    ``route`` (ending in ``/``)."""
+    the prefix ``pub/`` of the ``s3`` fixture's bucket (see :meth:`BucketFeeds.serving`).
+    Returns the place, its ``site.output`` and the loopback-server routes serving the
+    files ``names`` under ``route`` (ending in ``/``)."""
     if s3_endpoint is None:
         folder = root / "public" / "feeds"
         folder.mkdir(parents=True)
         return FolderFeeds(folder), "public/feeds", {route: Files(folder)}
+    import boto3  # publisher[scale]: only when the feeds go to S3
+
     feeds = BucketFeeds.serving(boto3.client("s3"), BUCKET, "pub/", root / "downloaded")
     objects = BucketObjects(s3_endpoint, BUCKET, "pub/")
     return feeds, f"s3://{BUCKET}/pub", {route + name: objects for name in names}
