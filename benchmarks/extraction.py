@@ -33,6 +33,7 @@ from publisher.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 REALWORLD = ROOT.parent / "shared" / "realworld"
+HELD_OUT = ROOT / "tests" / "data" / "listing"  # pages never used to tune detection
 TARGETS = {"macro_f1": 0.90, "titles": 0.95, "dates": 0.95}
 _FAR = datetime(2100, 1, 1, tzinfo=UTC)  # no clamping: pages hold future meetings
 _NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -61,13 +62,20 @@ class PageScore:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
+def _pages(folder: Path) -> Path:
+    return folder / "pages" if (folder / "pages").is_dir() else folder
+
+
 def load(folder: Path, page_id: str) -> tuple[dict[str, Any], Page]:
-    meta = json.loads((folder / "pages" / f"{page_id}.json").read_text(encoding="utf-8"))
-    raw = (folder / "pages" / f"{page_id}.html").read_bytes()
+    meta = json.loads((_pages(folder) / f"{page_id}.json").read_text(encoding="utf-8"))
+    raw = (_pages(folder) / f"{page_id}.html").read_bytes()
     return meta, Page(url=meta["page_url"], text=raw.decode(meta["charset"], errors="replace"))
 
 
 def page_ids(folder: Path) -> list[str]:
+    """The pages of ``folder``: as its index.json lists them, else every ``<id>.json``."""
+    if not (folder / "index.json").exists():
+        return sorted(path.stem for path in folder.glob("*.json"))
     index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
     return [page["id"] for page in index["pages"]]
 
