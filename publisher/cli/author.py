@@ -53,7 +53,8 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_init(args: argparse.Namespace, config: Config | None) -> int:
     path = Path(args.config)
-    contact, allow_private, allow_addresses = None, bool(args.allow_private), ()
+    contact, allow_private = None, bool(args.allow_private)
+    allow_addresses: tuple[str, ...] = ()
     if path.exists():
         site = load_site(path)
         contact, allow_addresses = site.contact, site.allow_addresses
