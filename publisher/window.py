@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from .filters import published
+from .links import canonical_link
 from .model import Collection, Source, StoredEntry
-from .normalise import canonical_link, entry_id
+from .normalise import entry_id
 from .store import Store
 
 
