@@ -5,7 +5,11 @@
 session advisory lock per host (``pg_advisory_lock``) holds the host for one request,
 and the ``host_slots`` table keeps the time before which the next request to it may not
 start (the database's clock, so machines need not agree on theirs). A worker that dies
-holding a host loses its connection, and PostgreSQL releases the lock at once.
+holding a host loses its connection, and PostgreSQL releases the lock at once; so the
+holder also marks the host held (``held_until``: the start of its request plus
+``min_delay`` and :data:`HOLD` seconds) until its request ends. A worker killed in the
+middle of a request leaves that mark, and the next request to the host waits for it:
+the dead worker's request has long ended by then, and ``min_delay`` holds.
 """
 
 from __future__ import annotations
@@ -24,10 +28,23 @@ _PUSH = """
     ON CONFLICT (host) DO UPDATE SET not_before = GREATEST(
         host_slots.not_before::timestamptz, excluded.not_before::timestamptz)::text
 """
+_RELEASE = """
+    INSERT INTO host_slots (host, not_before)
+    VALUES (%s, (clock_timestamp() + make_interval(secs => %s))::text)
+    ON CONFLICT (host) DO UPDATE SET held_until = NULL, not_before = GREATEST(
+        host_slots.not_before::timestamptz, excluded.not_before::timestamptz)::text
+"""
+_HOLD = """
+    INSERT INTO host_slots (host, not_before, held_until)
+    VALUES (%s, clock_timestamp()::text, (clock_timestamp() + make_interval(secs => %s))::text)
+    ON CONFLICT (host) DO UPDATE SET held_until = excluded.held_until
+"""
 _WAIT = """
-    SELECT EXTRACT(EPOCH FROM (not_before::timestamptz - clock_timestamp()))
+    SELECT EXTRACT(EPOCH FROM (GREATEST(not_before::timestamptz,
+        COALESCE(held_until::timestamptz, '-infinity'::timestamptz)) - clock_timestamp()))
     FROM host_slots WHERE host = %s
 """
+HOLD = 5.0  # seconds a dead holder's request is given to end, beyond min_delay
 
 
 class SharedHostGate(HostGate):
@@ -60,10 +77,12 @@ class SharedHostGate(HostGate):
                     if wait <= 0:
                         break
                     time.sleep(wait)
+                with self._db_lock:
+                    self._db.execute(_HOLD, (key, min_delay + HOLD))
                 yield
             finally:
                 with self._db_lock:
-                    self._db.execute(_PUSH, (key, min_delay))
+                    self._db.execute(_RELEASE, (key, min_delay))
                     self._db.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 18))", (key,))
 
     def defer(self, url: str, seconds: float) -> None:

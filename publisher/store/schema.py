@@ -99,7 +99,8 @@ _V9 = """
         ALTER TABLE sources ADD COLUMN worker TEXT;
         CREATE TABLE host_slots (
             host        TEXT PRIMARY KEY,
-            not_before  TEXT NOT NULL
+            not_before  TEXT NOT NULL,
+            held_until  TEXT
         );
 """
 
