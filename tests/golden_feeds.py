@@ -14,7 +14,7 @@ import hashlib
 import json
 import shutil
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from publisher.config import load_config
@@ -22,9 +22,10 @@ from publisher.fetch import make_session
 from publisher.pipeline import run_once
 from publisher.store import Store
 
+from .support import NOW
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 SELECT_KEYS = {
     "item": "item", "title": "title", "link": "link", "date": "date",
     "date_regex": "date_regex", "date_format": "date_format", "type": "category",

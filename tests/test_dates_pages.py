@@ -17,7 +17,7 @@ from publisher.extract import page_language
 from publisher.model import Page, RawEntry, Selectors, Source
 from publisher.normalise import normalise_entries
 
-NOW = datetime(2026, 3, 15, 12, tzinfo=UTC)
+FETCHED = datetime(2026, 3, 15, 12, tzinfo=UTC)
 SELECT = Selectors(item="li", title="a::text", link="a::attr(href)", date="time::text")
 
 
@@ -41,7 +41,9 @@ MONTH_FIRST = ("04/28/2021", "04/12/2021", "04/03/2021", "04/01/2021")
 
 def test_a_day_first_page_and_a_month_first_page_both_come_out_right() -> None:
     for texts in (DAY_FIRST, MONTH_FIRST):
-        result = normalise_entries(raws(*texts), source=source(), page_url="https://x/", now=NOW)
+        result = normalise_entries(
+            raws(*texts), source=source(), page_url="https://x/", now=FETCHED
+        )
         assert days(result) == ["2021-04-28", "2021-04-12", "2021-04-03", "2021-04-01"]
         assert result.warnings == ()
 
@@ -49,7 +51,7 @@ def test_a_day_first_page_and_a_month_first_page_both_come_out_right() -> None:
 def test_a_page_that_mixes_both_orders_is_warned_once() -> None:
     result = normalise_entries(
         raws("28/04/2021", "04/28/2021", "05/04/2021", "06/04/2021"),
-        source=source(), page_url="https://x/", now=NOW,
+        source=source(), page_url="https://x/", now=FETCHED,
     )  # fmt: skip
     mixed = [w for w in result.warnings if "mixes day-first" in w]
     assert len(mixed) == 1 and "date_order" in mixed[0]
@@ -58,10 +60,10 @@ def test_a_page_that_mixes_both_orders_is_warned_once() -> None:
 def test_ambiguous_dates_follow_the_page_language_else_are_warned() -> None:
     texts = ("03/04/2021", "02/04/2021")
     german = normalise_entries(
-        raws(*texts), source=source(), page_url="https://x/", now=NOW, language="de"
+        raws(*texts), source=source(), page_url="https://x/", now=FETCHED, language="de"
     )
     assert days(german) == ["2021-04-03", "2021-04-02"] and german.warnings == ()
-    unknown = normalise_entries(raws(*texts), source=source(), page_url="https://x/", now=NOW)
+    unknown = normalise_entries(raws(*texts), source=source(), page_url="https://x/", now=FETCHED)
     assert days(unknown) == ["2021-03-04", "2021-02-04"]
     assert len(unknown.warnings) == 1 and "neither the page nor its language" in unknown.warnings[0]
 
@@ -72,7 +74,7 @@ def test_ambiguous_dates_follow_the_page_language_else_are_warned() -> None:
 )
 def test_settings_override_the_page(settings, expected) -> None:
     result = normalise_entries(
-        raws("03/04/2021"), source=source(**settings), page_url="https://x/", now=NOW,
+        raws("03/04/2021"), source=source(**settings), page_url="https://x/", now=FETCHED,
         language="en-US" if settings.get("dayfirst") else "de",
     )  # fmt: skip
     assert days(result) == [expected] and result.warnings == ()
@@ -81,7 +83,7 @@ def test_settings_override_the_page(settings, expected) -> None:
 def test_source_languages_win_over_the_page_and_names_are_read() -> None:
     result = normalise_entries(
         raws("3. März 2026", "vor 2 Tagen", "33. Dezember 2008"),
-        source=source(languages=("de",)), page_url="https://x/", now=NOW, language="fr",
+        source=source(languages=("de",)), page_url="https://x/", now=FETCHED, language="fr",
     )  # fmt: skip
     published = [e.published for e in result.entries]
     assert published[0] == datetime(2026, 3, 3, tzinfo=UTC)
@@ -94,7 +96,7 @@ def test_localised_date_format_in_a_source() -> None:
     select = Selectors(item="li", title="a::text", date="time::text", date_format="%d. %B %Y")
     result = normalise_entries(
         raws("3. März 2026"), source=source(select=select, languages=("de",)),
-        page_url="https://x/", now=NOW,
+        page_url="https://x/", now=FETCHED,
     )  # fmt: skip
     assert days(result) == ["2026-03-03"]
 
@@ -102,10 +104,10 @@ def test_localised_date_format_in_a_source() -> None:
 def test_a_relative_date_never_moves_once_stored() -> None:
     """'gestern' read tomorrow is another day: the stored date stays, the id too."""
     src = source()
-    first = normalise_entries(raws("vor 2 Tagen"), source=src, page_url="https://x/", now=NOW)
-    plan = plan_merge({}, first.entries, source_id="s", now=NOW, next_seq=0)
+    first = normalise_entries(raws("vor 2 Tagen"), source=src, page_url="https://x/", now=FETCHED)
+    plan = plan_merge({}, first.entries, source_id="s", now=FETCHED, next_seq=0)
     stored = {entry.id: entry for entry in plan.new}
-    later_now = NOW + timedelta(days=1)
+    later_now = FETCHED + timedelta(days=1)
     later = normalise_entries(
         raws("vor 3 Tagen"), source=src, page_url="https://x/", now=later_now, language="de"
     )
@@ -119,10 +121,10 @@ def test_a_relative_date_never_moves_once_stored() -> None:
 
 def test_a_relative_date_is_no_part_of_a_linkless_id() -> None:
     entry = RawEntry(title="No link", date="vor 2 Tagen")
-    one = normalise_entries([entry], source=source(), page_url="https://x/", now=NOW)
+    one = normalise_entries([entry], source=source(), page_url="https://x/", now=FETCHED)
     two = normalise_entries(
         [RawEntry(title="No link", date="vor 3 Tagen")],
-        source=source(), page_url="https://x/", now=NOW + timedelta(days=1),
+        source=source(), page_url="https://x/", now=FETCHED + timedelta(days=1),
     )  # fmt: skip
     assert one.entries[0].id == two.entries[0].id
 
@@ -149,7 +151,7 @@ def test_preview_warns_about_the_order_and_a_date_far_out_of_it(tmp_path: Path) 
     page = tmp_path / "page.html"
     page.write_text(f'<html lang="de"><body><ul>{items}</ul></body></html>', encoding="utf-8")
     src = source(url=page.as_uri())
-    shown = preview(src, session=None, now=NOW)  # type: ignore[arg-type]
+    shown = preview(src, session=None, now=FETCHED)  # type: ignore[arg-type]
     entries, warnings = shown.entries, shown.warnings
     assert entries[2].published == datetime(2005, 12, 12, tzinfo=UTC)
     assert [w for w in warnings if "far out of the order" in w] == [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from publisher.model import Collection, Rule, StoredEntry
 from publisher.normalise import entry_id
 from publisher.window import merge
 
-NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+from .support import NOW
 
 
 def entry(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import textwrap
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,10 +16,10 @@ from publisher.extract.sitemap import newest_children, parse
 from publisher.model import Page, Selectors, Source
 from publisher.normalise import normalise_entries
 
+from .support import NOW
 from .support.server import LocalServer, Reply, serving
 
 DATA = Path(__file__).parent / "data" / "kinds"
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def source(fmt: str, select: Selectors | None = None, **more: object) -> Source:

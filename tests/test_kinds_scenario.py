@@ -15,7 +15,7 @@ import json
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -29,12 +29,11 @@ from publisher.fetch import make_session
 from publisher.pipeline import run_once
 from publisher.store import Store
 
+from .support import NOW
 from .support.clients import Rss2Email, check_atom, check_rss, title_key
 from .support.server import Files, LocalServer, Seen, serving
 
 pytestmark = pytest.mark.slow
-
-NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,12 +28,12 @@ from publisher.pipeline import run_once
 from publisher.report import RunReport
 from publisher.store import Store
 
+from .support import NOW
 from .support.clients import Rss2Email
 from .support.server import Files, LocalServer, serving
 
 pytestmark = pytest.mark.slow
 
-NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 ARTICLES = Path(__file__).parent / "data" / "articles"
 VALIDATOR = Path(__file__).resolve().parents[2] / "shared" / "tools" / "validate_feed.py"
 

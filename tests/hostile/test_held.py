@@ -10,7 +10,7 @@ from publisher.model import RawEntry, Source
 from publisher.normalise import normalise_entry
 
 SOURCE = Source(id="s", url="https://x.org/", title="S", home="https://x.org/")
-NOW = datetime(2026, 11, 26, tzinfo=UTC)
+MIDNIGHT = datetime(2026, 11, 26, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,7 @@ NOW = datetime(2026, 11, 26, tzinfo=UTC)
 )
 def test_xss_in_a_summary_is_removed(summary: str) -> None:
     entry, _ = normalise_entry(RawEntry(title="t", summary=summary, summary_is_html=True),
-                               source=SOURCE, page_url=SOURCE.url, now=NOW)  # fmt: skip
+                               source=SOURCE, page_url=SOURCE.url, now=MIDNIGHT)  # fmt: skip
     assert entry is not None
     lowered = entry.summary.lower()
     for bad in ("<script", "onerror", "javascript:", "<iframe", "data:text", "<style", "style="):
@@ -37,7 +37,9 @@ def test_xss_in_a_summary_is_removed(summary: str) -> None:
 
 @pytest.mark.parametrize("title", ["a\x00b", "a\x1bb", "a\x7fb", "a\x08b"])
 def test_control_characters_leave_titles(title: str) -> None:
-    entry, _ = normalise_entry(RawEntry(title=title), source=SOURCE, page_url=SOURCE.url, now=NOW)
+    entry, _ = normalise_entry(
+        RawEntry(title=title), source=SOURCE, page_url=SOURCE.url, now=MIDNIGHT
+    )
     assert entry is not None
     assert entry.title == "ab"
 
@@ -47,7 +49,7 @@ def test_control_characters_leave_titles(title: str) -> None:
 )
 def test_a_link_with_a_dangerous_scheme_is_dropped(link: str) -> None:
     entry, _ = normalise_entry(
-        RawEntry(title="t", link=link), source=SOURCE, page_url=SOURCE.url, now=NOW
+        RawEntry(title="t", link=link), source=SOURCE, page_url=SOURCE.url, now=MIDNIGHT
     )
     assert entry is not None
     assert entry.link.startswith(SOURCE.home + "#:~:text=")  # home, at its title

@@ -87,22 +87,22 @@ def test_read_feed_refuses_entities(tmp_path: Path) -> None:
     assert "root:" not in entries[0].title
 
 
-NOW = datetime(2026, 11, 26, tzinfo=UTC)
+MIDNIGHT = datetime(2026, 11, 26, tzinfo=UTC)
 
 
 def test_a_clock_behind_the_store_stops() -> None:
     with pytest.raises(ClockError, match="earlier than the last run"):
-        check_against_store(NOW - timedelta(days=400), [NOW])
-    check_against_store(NOW - timedelta(minutes=5), [NOW, None])  # within the tolerance
+        check_against_store(MIDNIGHT - timedelta(days=400), [MIDNIGHT])
+    check_against_store(MIDNIGHT - timedelta(minutes=5), [MIDNIGHT, None])  # within the tolerance
 
 
 def test_a_clock_far_ahead_of_the_server_stops() -> None:
     with pytest.raises(ClockError, match="Date"):
         check_against_server(
-            NOW + timedelta(days=365), "Thu, 26 Nov 2026 00:00:00 GMT", None, url="u"
+            MIDNIGHT + timedelta(days=365), "Thu, 26 Nov 2026 00:00:00 GMT", None, url="u"
         )
-    check_against_server(NOW, "Thu, 26 Nov 2026 00:00:00 GMT", None, url="u")
-    check_against_server(NOW, "garbage", "x", url="u")
+    check_against_server(MIDNIGHT, "Thu, 26 Nov 2026 00:00:00 GMT", None, url="u")
+    check_against_server(MIDNIGHT, "garbage", "x", url="u")
 
 
 def test_a_run_with_the_clock_set_back_stores_nothing(

@@ -31,12 +31,12 @@ def test_a_meta_charset_that_is_no_text_encoding_is_ignored(charset: str) -> Non
 
 
 SOURCE = Source(id="s", url="https://x.org/", title="S", home="https://x.org/")
-NOW = datetime(2026, 11, 26, tzinfo=UTC)
+MIDNIGHT = datetime(2026, 11, 26, tzinfo=UTC)
 
 
 def test_a_huge_title_is_cut_at_a_word_with_an_ellipsis() -> None:
     entry, _ = normalise_entry(
-        RawEntry(title="word " * 2_000_000), source=SOURCE, page_url=SOURCE.url, now=NOW
+        RawEntry(title="word " * 2_000_000), source=SOURCE, page_url=SOURCE.url, now=MIDNIGHT
     )
     assert entry is not None
     assert len(entry.title) <= MAX_TITLE
@@ -46,7 +46,7 @@ def test_a_huge_title_is_cut_at_a_word_with_an_ellipsis() -> None:
 def test_a_huge_summary_and_category_are_cut() -> None:
     raw = RawEntry(title="t", summary="<p>" + "long text " * 100_000 + "</p>", summary_is_html=True,
                    category="c " * 1000)  # fmt: skip
-    entry, _ = normalise_entry(raw, source=SOURCE, page_url=SOURCE.url, now=NOW)
+    entry, _ = normalise_entry(raw, source=SOURCE, page_url=SOURCE.url, now=MIDNIGHT)
     assert entry is not None
     assert len(entry.summary) < 21_000
     assert entry.summary.endswith("\u2026</p>")
