@@ -44,9 +44,17 @@ class Prior:
 class Store:
     """A state store on one SQLite file. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, *, readonly: bool = False):
+        """``readonly``: only read an existing store (a worker process of the run's pool,
+        beside the run's one writer): no migration, no write."""
         self.path = Path(path)
+        self._lock = threading.RLock()
         try:
+            if readonly:
+                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                           check_same_thread=False, timeout=30)  # fmt: skip
+                self._db.row_factory = sqlite3.Row
+                return
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
@@ -56,7 +64,6 @@ class Store:
             use_wal(self._db, timeout=30.0)
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._lock = threading.RLock()
             self._migrate()
         except (sqlite3.DatabaseError, OSError) as exc:
             raise store_error(path, exc) from exc
@@ -123,14 +130,9 @@ class Store:
             )
 
     def prior(
-        self,
-        source_id: str,
-        raw_keys: Iterable[str],
-        *,
-        limit: int,
-        max_age_days: int | None,
-        now: datetime,
-    ) -> Prior:
+        self, source_id: str, raw_keys: Iterable[str], *, limit: int,
+        max_age_days: int | None, now: datetime,
+    ) -> Prior:  # fmt: skip
         """All a page's decision needs from the store, in one read.
 
         The entries last made from one of ``raw_keys``, the feed as it stands (as
@@ -201,16 +203,9 @@ class Store:
             return tuple(row[0] for row in rows)
 
     def commit_success(
-        self,
-        source_id: str,
-        plan: MergePlan | None,
-        *,
-        now: datetime,
-        status: int | None,
-        etag: str | None,
-        last_modified: str | None,
-        entries_seen: int | None,
-    ) -> None:
+        self, source_id: str, plan: MergePlan | None, *, now: datetime, status: int | None,
+        etag: str | None, last_modified: str | None, entries_seen: int | None,
+    ) -> None:  # fmt: skip
         """Store a page's entries and the source's success, in one transaction.
 
         ``plan`` is None for an unchanged page (HTTP 304): only the outcome is recorded.

@@ -1,0 +1,183 @@
+"""The run's page pool: worker processes that prepare pages on every core.
+
+Extracting, normalising and rendering a page is CPU-bound Python: threads would take
+turns on one core. A run with many pages hands each fetched page to one of
+``site.processes`` worker processes (:func:`~publisher.prepare.prepare`), which reads the
+store through a read-only connection of its own (SQLite's WAL lets readers work beside
+the writer) and sends back the plan and the feeds' bytes. The run's process stays the
+one writer: it commits each plan, then writes the files, as without a pool.
+
+Workers are forked from a fork server that has imported the stages once (``forkserver``,
+safe beside the fetch threads); they log nothing themselves: their records go back
+with each result and are logged by the run's process. A worker lost (killed, out of
+memory) breaks the pool; the pages it held are prepared again by the run's process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import resource
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .model import Page, Site, Source, SourceState
+from .prepare import Prepared, prepare
+from .stages import StageTimes
+from .store import Store
+
+# Fewer pages than this are prepared by the run's process: starting workers costs more.
+MIN_PAGES = 24
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Job:
+    """One page for a worker."""
+
+    source: Source
+    state: SourceState
+    page: Page
+    site: Site
+    now: datetime
+    timed: bool  # collect stage times
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """What a worker sends back for one page."""
+
+    result: Prepared | Exception
+    times: dict[str, dict[str, float]] | None
+    records: tuple[logging.LogRecord, ...]
+    usage: tuple[int, float, float]  # the worker's pid, CPU seconds and peak RSS (MB) so far
+
+
+def pool_size(site: Site, pages: int) -> int:
+    """Worker processes for a run of ``pages`` pages: 0 (no pool) for small runs."""
+    processes = site.processes or _cores()
+    return processes if processes > 1 and pages >= MIN_PAGES else 0
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class PagePool:
+    """Worker processes preparing pages; results are taken with :meth:`done`."""
+
+    def __init__(self, processes: int, *, state: Path):
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if context.get_start_method() == "forkserver":
+            context.set_forkserver_preload([__name__])
+        self.limit = 2 * processes  # pages handed over and not yet taken back
+        self._executor = ProcessPoolExecutor(
+            processes, mp_context=context, initializer=_start,
+            initargs=(str(state), logging.getLogger().getEffectiveLevel()),
+        )  # fmt: skip
+        self._pending: dict[Future[Outcome], tuple[int, Job]] = {}
+        self.broken = False
+        for _ in range(processes):  # start the workers now, while pages are fetched
+            self._executor.submit(_ready)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def submit(self, index: int, job: Job) -> bool:
+        """Hand ``job`` to a worker; False when the pool is broken (prepare it yourself)."""
+        if self.broken:
+            return False
+        try:
+            self._pending[self._executor.submit(_work, job)] = (index, job)
+        except (BrokenProcessPool, RuntimeError):
+            self.broken = True
+            return False
+        return True
+
+    def done(self, *, block: bool) -> list[tuple[int, Job, Outcome | None]]:
+        """The pages prepared so far (waiting for one when ``block``), with their index;
+        None for a page the pool lost: the caller prepares it."""
+        if not self._pending:
+            return []
+        finished, _ = wait(self._pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        taken: list[tuple[int, Job, Outcome | None]] = []
+        for future in finished:
+            index, job = self._pending.pop(future)
+            try:
+                taken.append((index, job, future.result()))
+            except BrokenProcessPool:
+                self.broken = True
+                taken.append((index, job, None))
+        return sorted(taken, key=lambda item: item[0])
+
+    def close(self) -> None:
+        """Stop the workers (and wait for them: their CPU time then counts as the run's)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+# -- in the worker process ------------------------------------------------------------------
+
+_reader: Store | None = None
+_records: list[logging.LogRecord] = []
+
+
+class _Keep(logging.Handler):
+    """Keeps the worker's log records, to be sent back with its result."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args = record.getMessage(), None  # arguments may not pickle
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        _records.append(record)
+
+
+def _start(state: str, level: int) -> None:
+    global _reader
+    _reader = Store(state, readonly=True)
+    root = logging.getLogger()
+    root.handlers[:] = [_Keep()]
+    root.setLevel(level)  # the run's: records it would drop are not sent
+    parent = os.getppid()
+    threading.Thread(target=_watch, args=(parent,), name="publisher-orphan", daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    """End the worker when the process that started it is gone (a run killed)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _ready() -> None:
+    """Nothing: submitted once per worker so that they start at once."""
+
+
+def _work(job: Job) -> Outcome:
+    assert _reader is not None
+    timings = StageTimes() if job.timed else None
+    result: Prepared | Exception
+    try:
+        result = prepare(
+            job.source, job.state, job.page, store=_reader, site=job.site, now=job.now,
+            timings=timings,
+        )  # fmt: skip
+    except Exception as exc:  # the run's process reports it, as its own
+        result = exc
+    records = tuple(_records)
+    _records.clear()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+    return Outcome(
+        result=result, times=timings.as_dict() if timings else None, records=records,
+        usage=(os.getpid(), time.process_time(), peak),
+    )  # fmt: skip
