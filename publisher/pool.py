@@ -82,7 +82,7 @@ class PagePool:
         self.limit = 2 * processes  # pages handed over and not yet taken back
         self._executor = ProcessPoolExecutor(
             processes, mp_context=context, initializer=_start,
-            initargs=(str(state), logging.getLogger().getEffectiveLevel()),
+            initargs=(str(state), logging.getLogger().getEffectiveLevel(), os.getpid()),
         )  # fmt: skip
         self._pending: dict[Future[Outcome], tuple[int, Job]] = {}
         self.broken = False
@@ -142,21 +142,26 @@ class _Keep(logging.Handler):
         _records.append(record)
 
 
-def _start(state: str, level: int) -> None:
+def _start(state: str, level: int, run: int) -> None:
     global _reader
     _reader = Store(state, readonly=True)
     root = logging.getLogger()
     root.handlers[:] = [_Keep()]
     root.setLevel(level)  # the run's: records it would drop are not sent
-    parent = os.getppid()
-    threading.Thread(target=_watch, args=(parent,), name="publisher-orphan", daemon=True).start()
+    threading.Thread(target=_watch, args=(run,), name="publisher-orphan", daemon=True).start()
 
 
-def _watch(parent: int) -> None:
-    """End the worker when the process that started it is gone (a run killed)."""
-    while os.getppid() == parent:
+def _watch(run: int) -> None:
+    """End the worker when the run's process is gone (killed): nothing else would, and
+    the fork server lives as long as a worker does."""
+    while True:
         time.sleep(1.0)
-    os._exit(0)
+        try:
+            os.kill(run, 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # the pid was taken by another user's process
+            os._exit(0)
 
 
 def _ready() -> None:

@@ -21,7 +21,9 @@ from publisher.store import Store
 
 from .support import NOW
 from .support.config import write_config
+from .support.processes import publisher, stop, wait_for
 from .support.records import SELECT, newsroom
+from .support.server import LocalServer, Reply, serving
 
 pytestmark = pytest.mark.slow  # starts worker processes
 
@@ -114,3 +116,38 @@ def test_a_lost_worker_gives_its_pages_back(tmp_path: Path) -> None:
         assert all(outcome is None for _, _, outcome in taken)  # each given back, unprepared
     finally:
         pool.close()
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_a_killed_run_leaves_no_worker_behind(tmp_path: Path) -> None:
+    slow = LocalServer(routes={"/page": Reply(body=newsroom("One", "Two"))}, latency=0.3)
+    with serving(slow) as server:
+        sources = [{"id": f"s{n}", "url": server.url(f"/page?{n}"), "select": SELECT}
+                   for n in range(SOURCES)]  # fmt: skip
+        write_config(tmp_path, sources, site={"processes": 2}, defaults={"min_delay": 0})
+        run = publisher("run", "-q", cwd=tmp_path)
+        try:
+            workers: set[int] = set()
+
+            def started() -> bool:  # the fork server's children: the workers
+                workers.update(w for fs in _children(run.pid) for w in _children(fs))
+                return len(workers) >= 2
+
+            wait_for(started, 20, "the run's worker processes")
+        finally:
+            stop(run)  # SIGKILL: nothing of the run gets to clean up
+        wait_for(lambda: not any(Path(f"/proc/{w}").exists() for w in workers), 10,
+                 "the workers of the killed run to end")  # fmt: skip

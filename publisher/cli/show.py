@@ -9,15 +9,14 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from ..errors import ConfigError, PublisherError
-from ..fetch import make_session
 from ..filters import verdict
 from ..model import Config, Entry, Source
-from ..pipeline import feed_paths, preview_source
+from ..render import output_paths
 from ..service import BAD_STATES, Status, status
 from ..store import Store
 from ..triggers import Timing
 from ..window import source_window
-from .run import EXIT_FAILED, EXIT_OK
+from .exits import EXIT_FAILED, EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace, config: Config) -> int:
@@ -39,6 +38,9 @@ def cmd_preview(args: argparse.Namespace, config: Config) -> int:
         raise ConfigError(
             f"no source with id {args.source_id}; known ids: {known}", path=str(config.path)
         ) from None
+    from ..fetch import make_session  # the network: only for this command
+    from ..pipeline import preview_source
+
     now = datetime.now(UTC)
     with make_session(contact=config.site.contact) as session:
         try:
@@ -86,7 +88,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 def status_row(config: Config, standing: Status, *, in_feed: int | None = None) -> dict[str, Any]:
     """One source's row for ``publisher status`` (see :mod:`publisher.service`)."""
     source, state = standing.source, standing.state
-    paths = feed_paths(config.site.output, source, config.site.outputs)
+    paths = output_paths(config.site.output, source.id, config.site.outputs)
     return {
         "id": state.id,
         "state": standing.label,
