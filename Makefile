@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 CONFIG ?= sources.yaml
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run test test-fast lint bench extraction clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks
+
+# format: auto scored on ../shared/realworld (no selectors), and its cost beside selectors.
+extraction: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.extraction
 
 clean:
 	rm -rf $(VENV) .publisher feeds/*.atom feeds/*.rss

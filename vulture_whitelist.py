@@ -23,3 +23,4 @@ _.maxother
 _.maxlevel
 _.ConnectionCls  # urllib3 pools build their connections from it (netguard)
 _.pool_classes_by_scheme  # urllib3's PoolManager picks a pool class by scheme (netguard)
+_.preserve_quotes  # ruamel.yaml: init --write keeps the file's quoting

@@ -11,6 +11,10 @@ Three page layouts alternate, so the selectors (and the date parser) see variety
 - ``iso``: ``<time datetime="2026-03-07T09:30:00+01:00">`` read from the attribute;
 - ``text``: the date as printed (``March 7, 2026``) read from the element text;
 - ``div``: ``<div class="post">`` items with ``<span class="date">07 Mar 2026</span>``.
+
+A fourth layout, ``de``, is not in the default mix: a German page
+(``<html lang="de">``) printing ``Dienstag, 7. März 2026, 09:30 Uhr``, ``7. März 2026``
+and ``07.03.2026`` in turn; ``python -m benchmarks.dates`` measures what it costs.
 """
 
 from __future__ import annotations
@@ -135,6 +139,9 @@ _MONTHS = [
 ]
 _TIMEZONES = ("Europe/Berlin", "Europe/Lisbon", "America/New_York", "UTC", "Asia/Tokyo")
 LAYOUTS = ("iso", "text", "div")
+_MONATE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+           "Oktober", "November", "Dezember")  # fmt: skip
+_TAGE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,12 +163,12 @@ class CorpusSource:
         return self.index // PAGES_PER_HOST
 
 
-def corpus_source(index: int) -> CorpusSource:
+def corpus_source(index: int, layouts: tuple[str, ...] = LAYOUTS) -> CorpusSource:
     source_id = f"newsroom-{index:04d}"
     return CorpusSource(
         index=index,
         id=source_id,
-        layout=LAYOUTS[index % len(LAYOUTS)],
+        layout=layouts[index % len(layouts)],
         timezone=_TIMEZONES[index % len(_TIMEZONES)],
         path=f"/{source_id}/",
     )
@@ -216,6 +223,8 @@ def _entry(source: CorpusSource, number: int) -> str:
             f"      </div>\n"
         )
     printed = f"{_MONTHS[when.month - 1]} {when.day}, {when.year}"
+    if source.layout == "de":
+        printed = _german_date(when, number)
     stamp = when.isoformat(timespec="seconds")
     return (
         f'      <article class="news-item" id="post-{number}">\n'
@@ -225,6 +234,16 @@ def _entry(source: CorpusSource, number: int) -> str:
         f'        <p class="summary">{summary}{more}</p>\n'
         f"      </article>\n"
     )
+
+
+def _german_date(when: datetime, number: int) -> str:
+    """A date as German pages print it, in one of three forms."""
+    month = _MONATE[when.month - 1]
+    if number % 3 == 0:
+        return f"{_TAGE[when.weekday()]}, {when.day}. {month} {when.year}, {when:%H:%M} Uhr"
+    if number % 3 == 1:
+        return f"{when.day}. {month} {when.year}"
+    return f"{when:%d.%m.%Y}"
 
 
 def _script(rng: random.Random, size: int) -> str:
@@ -258,7 +277,8 @@ def render_page(source: CorpusSource, entries: int) -> bytes:
     name = _sentence(rng, 2, 4).title()
     items = "".join(_entry(source, number) for number in reversed(range(entries)))
     head = (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n  <meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{"de" if source.layout == "de" else "en"}">\n'
+        '<head>\n  <meta charset="utf-8">\n'
         f"  <title>Newsroom | {name}</title>\n"
         '  <meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '  <link rel="stylesheet" href="/assets/site.css">\n'
@@ -302,18 +322,20 @@ def selectors(layout: str) -> dict[str, str]:
         "item": "article.news-item",
         "title": "h3 a::text",
         "link": "h3 a::attr(href)",
-        "date": "time::attr(datetime)" if layout == "iso" else "time::text",
+        "date": "time::attr(datetime)" if layout == "iso" else "time::text",  # de: the text
         "summary": "p.summary",
         "category": ".type::text",
     }
 
 
-def write_pages(folder: Path, sources: int, entries: int) -> list[CorpusSource]:
+def write_pages(
+    folder: Path, sources: int, entries: int, layouts: tuple[str, ...] = LAYOUTS
+) -> list[CorpusSource]:
     """Write ``sources`` pages of ``entries`` entries into ``folder``; return what was written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for index in range(sources):
-        source = corpus_source(index)
+        source = corpus_source(index, layouts)
         (folder / source.filename).write_bytes(render_page(source, entries))
         written.append(source)
     return written

@@ -412,7 +412,14 @@ def _page(
         last_modified=response.headers.get("Last-Modified"),
         content_type=mime or None,
         permanent_redirect=moved,
+        language=_content_language(response.headers.get("Content-Language")),
     )
+
+
+def _content_language(header: str | None) -> str | None:
+    """The first tag of a Content-Language header (``de-DE, en`` -> ``de-DE``), or None."""
+    tag = (header or "").split(",")[0].strip()
+    return tag or None
 
 
 def _http_charset(content_type: str) -> str | None:

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsp
 import nh3
 
 from . import __version__
-from .dates import DateError, parse_date
+from .dates import DateError, PageDates, page_dates, read_date
 from .model import Entry, RawEntry, Source, StoredEntry
 
 log = logging.getLogger(__name__)
@@ -63,12 +63,14 @@ SUMMARY_ATTRIBUTES = {
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _ID_NAMESPACE = uuid.NAMESPACE_URL
+_DATE_HINT = "set select.date_format for a fixed format, languages or date_order if needed"
 # Part of every raw key, with the package version (so every release normalises each
 # entry once again): raise it whenever normalise_entry gives another result for the same
 # raw entry and settings, so that no stored entry is reused across the change.
 # 2: entries without a link of their own link to home#:~:text=<title>
 # 3: titles, summaries and categories are capped (see cut)
-NORMALISE_VERSION = 3
+# 4: dates in many languages, page-level order (issue 13)
+NORMALISE_VERSION = 4
 # Text caps: a 9.6 MB title made a 10 MB feed that XML parsers refuse. Longer text is cut
 # at a word, with an ellipsis.
 MAX_TITLE = 1_000
@@ -297,6 +299,7 @@ def _raw_context(source: Source, page_url: str) -> str:
         (
             __version__, str(NORMALISE_VERSION), source.id, source.home, page_url, str(source.tz),
             date_format or "", "dayfirst" if source.dayfirst else "",
+            ",".join(source.languages), source.date_order or "",
         )
     )  # fmt: skip
 
@@ -316,8 +319,11 @@ def normalise_entries(
     now: datetime,
     known: Mapping[str, StoredEntry] | None = None,
     keys: Sequence[str] | None = None,
+    language: str | None = None,
 ) -> Normalised:
     """Normalise every raw entry of one page; duplicates on the page collapse into one.
+    The page's dates are read in one order decided from all of them, in the source's
+    languages or the page's ``language`` (:func:`publisher.dates.page_dates`).
 
     ``known`` maps raw keys to stored entries (:meth:`publisher.store.Store.
     entries_by_raw_key`): a raw entry seen before exactly as it is now is taken from
@@ -330,6 +336,10 @@ def normalise_entries(
     if keys is None:
         keys = raw_keys(raws, source=source, page_url=page_url)
     reused = 0
+    fixed = source.select is not None and source.select.date_format  # no order to decide
+    dates = page_dates((raw.date for raw in raws if raw.date and not fixed), source, language)
+    if dates.note:
+        warnings.append(f"{source.id}: dates on {page_url}: {dates.note}")
     for raw, key in zip(raws, keys, strict=True):
         stored = known.get(key) if known else None
         if stored is not None:
@@ -343,7 +353,7 @@ def normalise_entries(
         else:
             entry, warning = normalise_entry(
                 raw, source=source, page_url=page_url, now=now, own_pages=own_pages,
-                raw_key=key,
+                raw_key=key, dates=dates,
             )  # fmt: skip
             if warning:
                 warnings.append(warning)
@@ -360,8 +370,10 @@ def normalise_entry(
     now: datetime,
     own_pages: frozenset[str] | set[str] = frozenset(),
     raw_key: str | None = None,
+    dates: PageDates | None = None,
 ) -> tuple[Entry | None, str | None]:
-    """One raw entry to an :class:`Entry`, with a warning when something was dropped."""
+    """One raw entry to an :class:`Entry`, with a warning when something was dropped;
+    ``dates``: how the page's dates are read (default: from this entry's date alone)."""
     title = cut(unicodedata.normalize("NFC", clean_text(raw.title[: MAX_TITLE * 8])), MAX_TITLE)
     if not title:
         return None, f"{source.id}: skipped an entry without a title (link {raw.link!r})"
@@ -373,17 +385,17 @@ def normalise_entry(
     date_key = None
     if raw.date and raw.date.strip():
         date_format = source.select.date_format if source.select else None
+        dates = dates or page_dates((raw.date,), source, None)
         try:
-            published = parse_date(
-                raw.date, tz=source.tz, now=now, date_format=date_format, dayfirst=source.dayfirst
-            )
-            date_key = published.astimezone(source.tz).date().isoformat()
+            reading = read_date(
+                raw.date, tz=source.tz, now=now, languages=dates.languages, order=dates.order,
+                date_format=date_format,
+            )  # fmt: skip
+            published = reading.value
+            if not reading.relative:  # "vor 2 Tagen" reads another day tomorrow: not in the id
+                date_key = published.astimezone(source.tz).date().isoformat()
         except DateError as exc:
-            hint = (
-                "check select.date_format"
-                if date_format
-                else "set select.date_format if the page prints dates in a fixed format"
-            )
+            hint = "check select.date_format" if date_format else _DATE_HINT
             warning = (
                 f"{source.id}: entry {title!r}: cannot read the date: {exc}; "
                 f"using the time it was first seen ({hint})"

@@ -32,16 +32,14 @@ from pathlib import Path
 import requests
 
 from .collections import write_collections
-from .errors import ClockError, ExtractError, FetchError, PublisherError
-from .extract import extract_entries, link_base
+from .errors import ClockError, FetchError, PublisherError
 from .faults import store_message
 from .fetch import fetch_page
 from .fulltext import fill
 from .hosts import HostGate
-from .model import Config, Entry, Page, Site, Source, SourceState, StoredEntry
-from .normalise import normalise_entries
+from .model import Config, Page, Site, Source, SourceState, StoredEntry
 from .pool import Job, Outcome, PagePool, pool_size
-from .prepare import Prepared, no_titles, prepare
+from .prepare import Prepared, prepare
 from .render import output_paths, output_urls, render, source_feed
 from .repair import restore_lost
 from .report import RunReport, SourceReport
@@ -234,20 +232,6 @@ def _announce(
         return report
     log.warning("%s: %s", source.id, warning)
     return replace(report, warnings=(*report.warnings, f"{source.id}: {warning}"))
-
-
-def preview_source(
-    source: Source, *, session: requests.Session, now: datetime
-) -> tuple[tuple[Entry, ...], tuple[str, ...]]:
-    """What the source's page gives now: entries and warnings, with nothing stored or
-    written (for checking selectors). Raises the source's error, as a run would report it.
-    """
-    page = fetch_page(source, session=session)
-    raws = extract_entries(page, source)
-    result = normalise_entries(raws, source=source, page_url=link_base(page, source), now=now)
-    if not result.entries:
-        raise ExtractError(no_titles(source, page))
-    return result.entries, result.warnings
 
 
 def _settle(source: Source, work: Callable[[], SourceReport], run: _Run) -> SourceReport:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from .decide import LAYOUT_CHANGED, MergePlan, feed_window, layout_problem, plan_merge
 from .errors import ExtractError, LayoutChangedError
-from .extract import extract_entries, first_page_count, link_base
+from .extract import extract_entries, first_page_count, link_base, page_language
 from .model import Page, Site, Source, SourceState
 from .normalise import normalise_entries, raw_keys
 from .render import render, source_feed
@@ -67,8 +67,9 @@ def prepare(
         )  # fmt: skip
     with stage(timings, "normalise"):
         normalised = normalise_entries(
-            raws, source=source, page_url=base, now=now, known=prior.known, keys=keys
-        )
+            raws, source=source, page_url=base, now=now, known=prior.known, keys=keys,
+            language=page_language(page, source),
+        )  # fmt: skip
     entries = normalised.entries
     # a paged source counts the entries of its first page (a rerun stops early)
     found = min(len(entries), first_page_count(page, source, raws))

@@ -183,7 +183,7 @@ INVALID = [
     ),
     pytest.param(
         _replace("    format: text", "    format: pdf"),
-        r":13: .*format must be one of html, text, feed, json, sitemap, not 'pdf'",
+        r":13: .*format must be one of html, text, feed, json, sitemap, auto, not 'pdf'",
         id="bad-format",
     ),
     pytest.param(
@@ -207,9 +207,10 @@ INVALID = [
         id="no-site",
     ),
     pytest.param(
-        "site:\n  base_url: https://x.org/\nsources:\n  - id: a\n    url: a.html\n",
-        r":4: source 'a': an html source needs 'select'",
-        id="html-without-select",
+        "site:\n  base_url: https://x.org/\nsources:\n  - id: a\n    url: a.html\n"
+        "    format: auto\n    select:\n      item: li\n",
+        r":7: source 'a': 'select' does not apply to format: auto; remove it",
+        id="auto-with-select",
     ),
     pytest.param("", r"the file is empty", id="empty"),
     pytest.param(

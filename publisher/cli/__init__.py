@@ -6,6 +6,7 @@
     publisher validate [-c sources.yaml]                             exit 0 ok, 2 invalid
     publisher preview  [-c sources.yaml] ID [--json]                 exit 0 ok, 1 failed
     publisher status   [-c sources.yaml] [--json]                    exit 0 all ok, 1 otherwise
+    publisher init     [-c sources.yaml] URL [--id ID] [--write]     exit 0 found, 1 not
     publisher repair   [-c sources.yaml] [--only ID ...]             exit 0 ok, 1 failed
     publisher schema                                     the JSON Schema of sources.yaml
 
@@ -14,8 +15,9 @@ another `publisher run` or `publisher schedule` holds the state folder; nothing 
 Exit 141 (128 + SIGPIPE, as shell tools give): the reader of the output closed it, as
 ``| head`` does; nothing more is printed.
 
-    run     run and schedule: the commands that fetch and write
-    show    validate, preview, status and schema: the commands that look
+    run     run, schedule and repair: the commands that fetch and write
+    show    validate, status and schema: the commands that look
+    author  init and preview: the commands that help write sources
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ..config import load_config
 from ..errors import ConfigError, LockError, PublisherError
 from ..faults import store_message
 from ..model import Config
+from . import author
 from .exits import EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED, EXIT_PIPE
 
 __all__ = ["main"]
@@ -42,7 +45,7 @@ __all__ = ["main"]
 # `status` start without the fetching, parsing and rendering libraries.
 COMMANDS = {
     "run": "run", "schedule": "run", "repair": "run",
-    "validate": "show", "preview": "show", "status": "show", "schema": "show",
+    "validate": "show", "status": "show", "schema": "show", "init": "author", "preview": "author",
 }  # fmt: skip
 
 
@@ -60,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.standalone:  # a command that needs no configuration
             return command(args.command)(args)
-        config = load_config(args.config)
+        config = load_config(args.config) if getattr(args, "needs_config", True) else None
         code: int = command(args.command)(args, config)
     except ConfigError as exc:
         print(f"publisher: configuration error: {exc}", file=sys.stderr)
@@ -150,14 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(command="validate")
 
-    preview = commands.add_parser(
-        "preview",
-        parents=[common],
-        help="fetch one source and show the entries it gives, storing and writing nothing",
-    )
-    preview.add_argument("source_id", metavar="ID", help="the source to preview")
-    preview.add_argument("--json", action="store_true", help="print JSON")
-    preview.set_defaults(command="preview")
+    author.add_commands(commands, common)  # init, preview
 
     status = commands.add_parser("status", parents=[common], help="show each source's state")
     status.add_argument("--json", action="store_true", help="print JSON")

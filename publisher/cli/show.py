@@ -8,9 +8,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from ..errors import ConfigError, PublisherError
 from ..filters import verdict
-from ..model import Config, Entry, Source
+from ..model import Config, Source
 from ..render import output_paths
 from ..service import BAD_STATES, Status, status
 from ..store import Store
@@ -27,62 +26,6 @@ def cmd_validate(args: argparse.Namespace, config: Config) -> int:
             f"feeds go to {config.site.output}, published at {config.site.base_url}"
         )
     return EXIT_OK
-
-
-def cmd_preview(args: argparse.Namespace, config: Config) -> int:
-    """Fetch one source (enabled or not) and print its entries: for writing selectors."""
-    try:
-        source = config.source(args.source_id)
-    except KeyError:
-        known = ", ".join(source.id for source in config.sources)
-        raise ConfigError(
-            f"no source with id {args.source_id}; known ids: {known}", path=str(config.path)
-        ) from None
-    from ..fetch import make_session  # the network: only for this command
-    from ..pipeline import preview_source
-
-    now = datetime.now(UTC)
-    with make_session(contact=config.site.contact) as session:
-        try:
-            entries, warnings = preview_source(source, session=session, now=now)
-        except PublisherError as exc:
-            print(f"{source.id}: FAILED  {exc}", file=sys.stderr)
-            return EXIT_FAILED
-    dropped = {e.id: verdict(e, include=source.include, exclude=source.exclude).reason
-               for e in entries}  # fmt: skip
-    if args.json:
-        rows = [{**_entry_json(entry), "filtered": dropped[entry.id]} for entry in entries]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-    else:
-        tz = source.tz
-        for entry in entries:
-            when = (
-                entry.published.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-                if entry.published
-                else "no date"
-            )
-            kind = f"  [{entry.category}]" if entry.category else ""
-            print(f"{when:<16}  {entry.title}{kind}\n{'':<16}  {entry.link}")
-            if dropped[entry.id]:
-                print(f"{'':<16}  FILTERED OUT by {dropped[entry.id]}")
-        filtered = sum(1 for reason in dropped.values() if reason)
-        print(f"{len(entries)} entries on {source.url} ({source.timezone}), {filtered} filtered "
-              "out; nothing was stored")  # fmt: skip
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return EXIT_OK
-
-
-def _entry_json(entry: Entry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "title": entry.title,
-        "link": entry.link,
-        "published": entry.published.isoformat() if entry.published else None,
-        "category": entry.category,
-        "summary": entry.summary,
-        "image": entry.image,
-    }
 
 
 def status_row(config: Config, standing: Status, *, in_feed: int | None = None) -> dict[str, Any]:

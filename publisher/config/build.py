@@ -227,11 +227,39 @@ def source_options(check: Checker) -> dict[str, Any]:
     if check.has("digest"):
         options["digest"] = _digest(check)
     options.update(_timing(check))
+    options.update(_date_options(check))
     if check.has("timeout"):
         options["timeout"] = _timeout(check)
     if check.has("headers"):
         options["headers"] = _headers(check)
     options.update(shape_options(check))  # include, exclude, full_text (config.shape)
+    return options
+
+
+def _date_options(check: Checker) -> dict[str, Any]:
+    """``languages`` (a list of language tags dateparser knows) and ``date_order``."""
+    options: dict[str, Any] = {}
+    if check.has("languages"):
+        value = check.mapping["languages"]
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+            check.fail("languages", "'languages' must be a list of language tags, e.g. [de, en]")
+        from ..dates import known_language  # dateparser loads only for sources that set it
+
+        unknown = [tag for tag in value if not known_language(tag)]
+        if unknown:
+            check.fail(
+                "languages",
+                f"unknown language {unknown[0]!r} in 'languages'; use BCP 47 tags like "
+                "de, en, pt-BR, zh",
+            )
+        options["languages"] = tuple(value)
+    if check.has("date_order"):
+        order = str(check.get("date_order", str)).upper()
+        if order not in ("DMY", "MDY", "YMD"):
+            check.fail("date_order", f"'date_order' must be DMY, MDY or YMD, not {order!r}")
+        options["date_order"] = order
     return options
 
 
@@ -278,11 +306,13 @@ def _timing(check: Checker) -> dict[str, Any]:
 def _timezone(check: Checker) -> str:
     name = check.get("timezone", str)
     try:
+        if len(name) > 64:  # no zone name is this long; the lookup would ask the disk
+            raise ValueError(name)
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        close = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), n=1)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        close = difflib.get_close_matches(name[:64], sorted(zoneinfo.available_timezones()), n=1)
         hint = f"did you mean {close[0]!r}?" if close else "use an IANA name like 'Europe/Berlin'"
-        check.fail("timezone", f"unknown timezone {name!r}; {hint}")
+        check.fail("timezone", f"unknown timezone {name[:64]!r}; {hint}")
     return str(name)
 
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from dataclasses import dataclass, replace
 from typing import Literal, Protocol, cast
 from urllib.parse import urljoin
 
 from ..model import Page, RawEntry, Source
 
-__all__ = ["FORMATS", "Extractor", "Format", "extract_entries", "extractor", "link_base"]
+__all__ = [
+    "FORMATS", "Extractor", "Format", "extract_entries", "extractor", "link_base", "page_language",
+]  # fmt: skip
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/xml",
                         "application/xml"})  # fmt: skip
@@ -28,6 +31,15 @@ JSON_TYPES = frozenset({"application/json", "text/json", "text/plain", "text/jav
                         "application/javascript", "application/vnd.api+json",
                         "application/hal+json", "application/feed+json"})  # fmt: skip
 SITEMAP_TYPES = frozenset({"application/xml", "text/xml", "text/plain"})
+
+# <html lang="de-DE">, or <meta http-equiv="Content-Language" content="de">, near the top.
+_HTML_LANG = re.compile(
+    r"<html\b[^>]*?\s(?:xml:)?lang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)"
+    r"|<meta\b[^>]*?http-equiv\s*=\s*[\"']?content-language[\"']?[^>]*?\scontent\s*=\s*"
+    r"[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)",
+    re.IGNORECASE,
+)
+_HEAD = 65536  # the <html> tag is near the top; never scan a whole large page for it
 
 
 class Extractor(Protocol):
@@ -58,8 +70,9 @@ class Format:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format(name="html", module="publisher.extract.html", select="required",
-               select_hint="a CSS or XPath selector matching one element per entry"),
+        Format(name="html", module="publisher.extract.html", select="optional",
+               select_hint="a CSS or XPath selector matching one element per entry; "
+                           "without it the entries are found automatically (format: auto)"),
         Format(name="text", module="publisher.extract.text", select="refused"),
         # kinds of source (issue 16)
         Format(name="feed", module="publisher.extract.feed", content_types=FEED_TYPES,
@@ -70,6 +83,7 @@ FORMATS: dict[str, Format] = {
                            "e.g. 'data.articles[]'"),
         Format(name="sitemap", module="publisher.extract.sitemap",
                content_types=SITEMAP_TYPES, select="refused", paged=False),
+        Format(name="auto", module="publisher.extract.auto", select="refused"),
     )
 }  # fmt: skip
 
@@ -78,6 +92,16 @@ FORMATS: dict[str, Format] = {
 def extractor(name: str) -> Extractor:
     """The extractor of the format ``name`` (a key of :data:`FORMATS`)."""
     return cast(Extractor, importlib.import_module(FORMATS[name].module))
+
+
+def page_language(page: Page, source: Source) -> str | None:
+    """The page's language: its ``<html lang>`` (or meta Content-Language) for an html
+    page, else the Content-Language header the server sent; None when neither says."""
+    if source.format in ("html", "auto", "text"):  # pages; not feeds, JSON or sitemaps
+        match = _HTML_LANG.search(page.text, 0, _HEAD)
+        if match:
+            return match.group(1) or match.group(2)
+    return page.language
 
 
 def extract_entries(page: Page, source: Source) -> tuple[RawEntry, ...]:

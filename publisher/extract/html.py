@@ -22,8 +22,12 @@ _BASE_TAG = re.compile(r"<base", re.IGNORECASE)
 
 
 def extract(page: Page, source: Source) -> tuple[RawEntry, ...]:
-    """The entries the source's selectors find on ``page``."""
-    assert source.select is not None  # config guarantees it for html sources
+    """The entries the source's selectors find on ``page``; without selectors, the
+    entries auto detection finds (``format: auto``)."""
+    if source.select is None:
+        from . import auto
+
+        return auto.extract(page, source)
     return extract_html(page.text, source.select, url=page.url, where=source.id)
 
 
@@ -36,12 +40,20 @@ def extract_html(text: str, select: Selectors, *, url: str, where: str) -> tuple
     """Apply ``select`` to the page ``text`` fetched from ``url``."""
     # type="html": parsel would read a page that happens to be valid JSON as JSON.
     document = Selector(text=text or "<html></html>", type="html", base_url=url)
+    return extract_document(document, select, url=url, where=where)
+
+
+def extract_document(
+    document: Selector, select: Selectors, *, url: str, where: str
+) -> tuple[RawEntry, ...]:
+    """Apply ``select`` to the parsed page ``document``."""
     items = _select(document, select.item)
     if not items:
         raise ExtractError(
             f"{where}: the item selector {select.item!r} matched nothing on {url}: "
             "no entries found: the page layout may have changed, or the selector is wrong. "
-            "Open the page, check the selector, then run 'publisher validate'.",
+            f"Run 'publisher preview {where}' to see what the selectors find, then fix them "
+            "(or remove 'select' to let auto detection find the entries).",
             names_layout=True,
         )
     date_pattern = re.compile(select.date_regex) if select.date_regex else None
@@ -117,9 +129,30 @@ def _summary(item: Selector, selector: str | None) -> tuple[str | None, bool]:
 
 
 def _image(item: Selector, selector: str) -> str | None:
-    """The first match: an attribute or text is the URL; an ``<img>`` gives its ``src``."""
+    """The first match: an attribute or text is the URL; an ``<img>`` gives its picture,
+    lazy-loaded ones too (``data-src``, ``data-srcset``, ``srcset``, ``<noscript><img>``)."""
     for node in _select(item, selector):
-        value = node.xpath("@src").get() if _is_element(node) else node.get()
+        value = image_url(node) if _is_element(node) else node.get()
         if value and value.strip():
             return str(value).strip()
     return None
+
+
+_LAZY = ("data-src", "data-lazy-src", "data-original", "data-srcset", "srcset")
+
+
+def image_url(node: Selector) -> str | None:
+    """The URL an ``<img>`` shows once loaded: ``src`` unless it is a placeholder."""
+    src = (node.xpath("@src").get() or "").strip()
+    if src and not src.startswith("data:"):
+        return src
+    for name in _LAZY:
+        value = (node.xpath(f"@{name}").get() or "").strip()
+        if value:
+            return value.split(",")[0].split()[0]  # a srcset: its first candidate
+    fallback = node.xpath("following-sibling::noscript[1]//img/@src").get()
+    if not fallback:
+        text = node.xpath("following-sibling::noscript[1]/text()").get() or ""
+        found = re.search(r"<img[^>]+src=[\"']([^\"']+)", text)
+        fallback = found.group(1) if found else None
+    return fallback.strip() if fallback else (src or None)

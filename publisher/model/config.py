@@ -236,6 +236,15 @@ class Source:
         doc="random delay (a duration or seconds; default automatic)",
         schema={"oneOf": [_DURATION, {"type": "integer", "minimum": 0}]},
     )
+    # -- dates (issue 13): see publisher.dates --
+    languages: tuple[str, ...] = opt(
+        (), "language tags the page's dates are in (default: the page's, and English)",
+        schema={"type": "array", "items": {"type": "string"}, "maxItems": 20},
+    )  # fmt: skip
+    date_order: str | None = opt(
+        doc="the order of numeric dates: DMY, MDY or YMD (default: decided per page)",
+        schema={"enum": ["DMY", "MDY", "YMD"]},
+    )
     # kinds of source (issue 16)
     pages: int = opt(
         1,

@@ -22,6 +22,7 @@ class Page:
     # (publisher.follow), and titles read from the pages a sitemap lists (url, title)
     more: tuple[Page, ...] = ()
     titles: tuple[tuple[str, str], ...] = ()
+    language: str | None = None  # BCP 47 tag from Content-Language (extract adds <html lang>)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
