@@ -14,7 +14,6 @@ from datetime import datetime
 
 from .filters import published
 from .model import Collection, Source, StoredEntry
-from .normalise import canonical_link, entry_id
 from .store import Store
 
 
@@ -82,5 +81,7 @@ def merge(
 
 def article_key(entry: StoredEntry) -> str:
     """The canonical link when the entry's id was made from its link, else its id."""
+    from .normalise import canonical_link, entry_id  # collections only: not for `status`
+
     link_id = entry_id(source_id="", link=entry.link, title="", date_key=None)
     return "link:" + canonical_link(entry.link) if link_id == entry.id else entry.id
