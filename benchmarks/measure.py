@@ -22,13 +22,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from publisher.config import load_config
-from publisher.fetch import make_session
-from publisher.hosts import count_hosts
-from publisher.pipeline import run_once, select_sources
-from publisher.stages import StageTimes
-from publisher.store import Store
-
 from .floor import _alone, load_sources, run_floor
 
 
@@ -61,6 +54,15 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def measure_publisher(config_path: Path, now: datetime) -> dict[str, Any]:
+    # imported here, so that the floor's process does not import publisher: the suite
+    # also times each process whole, start-up included
+    from publisher.config import load_config
+    from publisher.fetch import make_session
+    from publisher.hosts import count_hosts
+    from publisher.pipeline import run_once, select_sources
+    from publisher.stages import StageTimes
+    from publisher.store import Store
+
     logging.basicConfig(level=logging.ERROR)
     timings = StageTimes()
     start_wall, start_cpu = time.perf_counter(), time.process_time() + children_cpu()

@@ -42,25 +42,31 @@ STAGES = ("fetch", "extract", "normalise", "store", "render", "write")
 FLOOR_STAGE = {"fetch": "fetch", "extract": "parse", "render": "render", "write": "write"}
 
 SCENARIOS = ("floor", "first", "rerun", "grown", "scaling")
-TARGETS = {
-    "first_vs_floor": 1.5,
-    "rerun_vs_first": 0.05,
-    "grown_vs_first": 0.15,
+TARGETS = {  # issue 20
+    "first_vs_floor": 0.8,
+    "first_cpu_vs_floor": 1.1,
+    "first_process_vs_floor": 1.0,  # start-up included (the issue's target on 200 x 30)
+    "rerun_vs_first": 0.03,
+    "grown_vs_first": 0.10,
     "peak_rss_mb_at_1000": 200.0,
     "rss_2000_vs_1000": 1.2,
+    "rss_10000_vs_1000": 1.2,
 }
 
 
 def _child(args: list[str], *, timeout: float) -> dict[str, Any]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.measure", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False,
     )  # fmt: skip
+    whole = time.perf_counter() - started  # the process, start-up and imports included
     if done.returncode != 0:
         raise RuntimeError(f"benchmark child {args[0]} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout)
+    result["process_wall"] = whole
     return result
 
 
@@ -194,12 +200,14 @@ class Suite:
             points[str(size)] = self._publisher(config)
             shutil.rmtree(config.parent)
         self.out("\n4. scaling (first runs on an empty store)")
-        self.out(f"   {'sources':>8} {'wall s':>8} {'ms/source':>10} {'cpu s':>8} {'peak MB':>8}")
+        self.out(f"   {'sources':>8} {'wall s':>8} {'ms/source':>10} {'cpu s':>8} {'peak MB':>8} "
+                 f"{'worker MB':>9}")  # fmt: skip
         for size in sizes:
             point = points[str(size)]
             self.out(
                 f"   {size:>8} {point['wall']:>8.2f} {1000 * point['wall'] / size:>10.2f} "
-                f"{point['cpu']:>8.2f} {point['peak_rss_mb']:>8.1f}"
+                f"{point['cpu']:>8.2f} {point['peak_rss_mb']:>8.1f} "
+                f"{point.get('peak_rss_workers_mb', 0.0):>9.1f}"
             )
         return points
 
@@ -230,6 +238,15 @@ class Suite:
             if mine:
                 shown = [f"{r:.3f}" if r >= 0.5 else f"{100 * r:.1f}%" for r in mine]
                 line += f"; ratio in each round {', '.join(shown)}"
+        line += "\n   every round: " + _rounds(result)
+        if result.get("processes"):
+            line += (f"\n   {result['processes']} worker processes, peak RSS of the largest "
+                     f"{result['peak_rss_workers_mb']:.0f} MB")  # fmt: skip
+        if title[0] == "1":
+            for key in ("first_cpu_vs_floor", "first_process_vs_floor"):
+                if ratios.get(key):
+                    shown = ", ".join(f"{r:.3f}" for r in ratios[key])
+                    line += f"\n   {key}: {statistics.median(ratios[key]):.3f} ({shown})"
         self.out(line)
         if result.get("failed"):
             self.out(f"   FAILED sources: {result['failed']} {result['first_failures']}")
@@ -252,10 +269,23 @@ class Suite:
         self.out("   " + ", ".join(parts))
 
 
-RATIOS = {
-    "first_vs_floor": ("first", "floor"),
-    "rerun_vs_first": ("rerun", "first"),
-    "grown_vs_first": ("grown", "first"),
+def _rounds(result: dict[str, Any]) -> str:
+    """Every round's wall, CPU and whole-process (start-up included) seconds."""
+    walls = result.get("samples", [result["wall"]])
+    cpus = result.get("cpu_samples", [result["cpu"]])
+    whole = result.get("process_samples", [result.get("process_wall", 0.0)])
+    return ", ".join(
+        f"wall {w:.2f} cpu {c:.2f} process {p:.2f}"
+        for w, c, p in zip(walls, cpus, whole, strict=True)
+    )
+
+
+RATIOS = {  # name: (scenario, scenario it is measured against, figure)
+    "first_vs_floor": ("first", "floor", "wall"),
+    "first_cpu_vs_floor": ("first", "floor", "cpu"),
+    "first_process_vs_floor": ("first", "floor", "process_wall"),
+    "rerun_vs_first": ("rerun", "first", "wall"),
+    "grown_vs_first": ("grown", "first", "wall"),
 }
 
 
@@ -268,11 +298,13 @@ def _medians(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
         walls = [run["wall"] for run in runs]
         chosen = dict(runs[walls.index(statistics.median_low(walls))])
         chosen["samples"] = walls
+        chosen["cpu_samples"] = [run["cpu"] for run in runs]
+        chosen["process_samples"] = [run["process_wall"] for run in runs]
         chosen["files_touched_each"] = [run.get("files_touched", 0) for run in runs]
         merged[name] = chosen
     merged["ratios"] = {
-        key: [m[top]["wall"] / m[bottom]["wall"] for m in rounds]
-        for key, (top, bottom) in RATIOS.items()
+        key: [m[top][figure] / m[bottom][figure] for m in rounds]
+        for key, (top, bottom, figure) in RATIOS.items()
         if top in rounds[0] and bottom in rounds[0]
     }
     return merged
@@ -290,10 +322,9 @@ def check_targets(results: dict[str, Any], sources: int) -> dict[str, Any]:
     if first:
         checks[f"peak_rss_mb_at_{sources}"] = first["peak_rss_mb"]
     scaling = results.get("scaling", {})
-    if first and str(2 * sources) in scaling:
-        checks[f"rss_{2 * sources}_vs_{sources}"] = (
-            scaling[str(2 * sources)]["peak_rss_mb"] / first["peak_rss_mb"]
-        )
+    for size in scaling:
+        if first and int(size) > sources:
+            checks[f"rss_{size}_vs_{sources}"] = scaling[size]["peak_rss_mb"] / first["peak_rss_mb"]
     return checks
 
 
@@ -338,7 +369,7 @@ def run(
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)
     checks = check_targets(results, sources)
-    out("\ntargets (issue 6):")
+    out("\ntargets (issue 20; ratios: the median of the rounds' ratios):")
     for name, value in checks.items():
         shown = f"{value:.3f}" if isinstance(value, float) else f"{value}"
         target = f"  (target {TARGETS[name]})" if name in TARGETS else ""

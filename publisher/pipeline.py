@@ -38,7 +38,7 @@ from .fetch import fetch_page
 from .fulltext import fill
 from .hosts import HostGate
 from .model import Config, Page, Site, Source, SourceState, StoredEntry
-from .pool import Job, Outcome, PagePool, pool_size
+from .pool import START_AFTER, Job, Outcome, PagePool, pool_size
 from .prepare import Prepared, prepare
 from .render import output_paths, output_urls, render, source_feed
 from .repair import restore_lost
@@ -173,15 +173,20 @@ def run_once(
                 on_report(reports[emitted])  # type: ignore[arg-type]
             emitted += 1
 
-    # the workers start before the fetch threads, and prepare pages while they fetch
+    # worker processes for the changed pages of a run of many sources (publisher.pool)
     processes = pool_size(site, len(todo))
-    pool = PagePool(processes, state=store.path) if processes else None
+    pool: PagePool | None = None
+    pages = 0  # changed pages so far
     count = max(1, min(workers or site.workers, len(todo)))
     fetches = fetched_in_turn(todo, fetch, workers=count)
     clock_ok = True
     try:
         for index, fetched in fetches:
             source = todo[index]
+            if processes and isinstance(fetched, Page) and fetched.status != 304:
+                pages += 1
+                if pool is None and pages >= START_AFTER:
+                    pool = PagePool(processes, state=store.path)
             if not (
                 pool is not None
                 and isinstance(fetched, Page)

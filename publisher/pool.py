@@ -32,8 +32,11 @@ from .prepare import Prepared, prepare
 from .stages import StageTimes
 from .store import Store
 
-# Fewer pages than this are prepared by the run's process: starting workers costs more.
+# A run of fewer sources than this prepares its pages itself: workers cost more.
 MIN_PAGES = 24
+# The workers start once this many changed pages have come: a run where (nearly) every
+# page answers 304 starts none.
+START_AFTER = 4
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,30 +75,49 @@ def _cores() -> int:
 
 
 class PagePool:
-    """Worker processes preparing pages; results are taken with :meth:`done`."""
+    """Worker processes preparing pages; results are taken with :meth:`done`.
+
+    The workers start in the background: until they are up (a fork server importing the
+    stages, about half a second of the other core), :meth:`submit` declines and the
+    run's process prepares pages itself, so a run with few changed pages never waits.
+    """
 
     def __init__(self, processes: int, *, state: Path):
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if context.get_start_method() == "forkserver":
-            context.set_forkserver_preload([__name__])
         self.limit = 2 * processes  # pages handed over and not yet taken back
-        self._executor = ProcessPoolExecutor(
-            processes, mp_context=context, initializer=_start,
-            initargs=(str(state), logging.getLogger().getEffectiveLevel(), os.getpid()),
-        )  # fmt: skip
         self._pending: dict[Future[Outcome], tuple[int, Job]] = {}
+        self._executor: ProcessPoolExecutor | None = None
+        self._up = threading.Event()
         self.broken = False
-        for _ in range(processes):  # start the workers now, while pages are fetched
-            self._executor.submit(_ready)
+        threading.Thread(
+            target=self._start, args=(processes, state), name="publisher-pool", daemon=True
+        ).start()
+
+    def _start(self, processes: int, state: Path) -> None:
+        try:
+            methods = multiprocessing.get_all_start_methods()
+            method = "forkserver" if "forkserver" in methods else "spawn"
+            context = multiprocessing.get_context(method)
+            if method == "forkserver":
+                context.set_forkserver_preload([__name__])
+            executor = ProcessPoolExecutor(
+                processes, mp_context=context, initializer=_start,
+                initargs=(str(state), logging.getLogger().getEffectiveLevel(), os.getpid()),
+            )  # fmt: skip
+            self._executor = executor
+            wait([executor.submit(_ready) for _ in range(processes)])
+        except (OSError, RuntimeError, BrokenProcessPool):  # no workers: the run's process
+            self.broken = True  # prepares every page, as with one core
+        finally:
+            self._up.set()
 
     @property
     def pending(self) -> int:
         return len(self._pending)
 
     def submit(self, index: int, job: Job) -> bool:
-        """Hand ``job`` to a worker; False when the pool is broken (prepare it yourself)."""
-        if self.broken:
+        """Hand ``job`` to a worker; False when the workers are not up yet or the pool is
+        broken (prepare it yourself)."""
+        if self.broken or not self._up.is_set() or self._executor is None:
             return False
         try:
             self._pending[self._executor.submit(_work, job)] = (index, job)
@@ -122,7 +144,9 @@ class PagePool:
 
     def close(self) -> None:
         """Stop the workers (and wait for them: their CPU time then counts as the run's)."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._up.wait()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 # -- in the worker process ------------------------------------------------------------------

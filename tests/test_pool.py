@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from publisher.config import load_config
+from publisher.errors import ExtractError
 from publisher.fetch import fetch_page, make_session
 from publisher.model import Site
 from publisher.pipeline import run_once
 from publisher.pool import MIN_PAGES, Job, PagePool, pool_size
+from publisher.prepare import Prepared, prepare
 from publisher.report import RunReport, SourceReport
 from publisher.stages import StageTimes
 from publisher.store import Store
@@ -81,8 +83,48 @@ def test_the_pool_gives_the_same_feeds_store_and_reports(tmp_path: Path) -> None
         assert not pooled.sources[3].ok and "matched nothing" in (pooled.sources[3].error or "")
         assert _files(one) == _files(two) and len(_files(two)) == 3 * (SOURCES - 1)
         assert _rows(one) == _rows(two)
-    assert len(timings.processes) == 4  # each run's pages were prepared by two workers
-    assert timings.calls["extract"] == 2 * SOURCES
+    assert timings.calls["extract"] == 2 * SOURCES  # the workers' stage times count too
+
+
+def _up(pool: PagePool, index: int, job: Job) -> None:
+    """Submit ``job`` once the workers are up (they start in the background)."""
+    wait_for(lambda: pool.submit(index, job), 60, "the pool's workers")
+
+
+def test_workers_prepare_exactly_what_the_run_s_process_prepares(tmp_path: Path) -> None:
+    config = load_config(_folder(tmp_path, processes=2))
+    with Store(config.site.state) as store, make_session() as session:
+        states = store.source_states(source.id for source in config.sources)
+        jobs = [
+            Job(source=source, state=states[source.id], page=fetch_page(source, session=session),
+                site=config.site, now=NOW, timed=True)
+            for source in config.sources
+        ]  # fmt: skip
+        here = []
+        for job in jobs:
+            try:
+                here.append(prepare(job.source, job.state, job.page, store=store,
+                                    site=job.site, now=NOW))  # fmt: skip
+            except ExtractError as exc:
+                here.append(str(exc))  # type: ignore[arg-type]
+    pool = PagePool(2, state=config.site.state)
+    try:
+        _up(pool, 0, jobs[0])
+        for index, job in enumerate(jobs[1:], start=1):
+            assert pool.submit(index, job)
+        there: dict[int, object] = {}
+        for _ in range(len(jobs)):  # bounded: one page at least each time
+            for index, _job, outcome in pool.done(block=True):
+                assert outcome is not None
+                result = outcome.result
+                there[index] = str(result) if isinstance(result, Exception) else result
+            if not pool.pending:
+                break
+    finally:
+        pool.close()
+    assert [there[index] for index in range(len(jobs))] == here
+    assert isinstance(here[0], Prepared) and here[0].files is not None  # bytes rendered
+    assert here[5].files is None  # filters: read back from the store after the commit
 
 
 def test_small_runs_and_one_core_start_no_pool() -> None:
@@ -101,7 +143,7 @@ def test_a_lost_worker_gives_its_pages_back(tmp_path: Path) -> None:
     job = Job(source=source, state=state, page=page, site=config.site, now=NOW, timed=False)
     pool = PagePool(1, state=config.site.state)
     try:
-        assert pool.submit(0, job)
+        _up(pool, 0, job)
         assert pool.done(block=True)[0][2] is not None  # a worker prepared it
         (pid,) = pool._executor._processes  # the only way to its worker
         os.kill(pid, signal.SIGKILL)
