@@ -34,6 +34,9 @@ from .store import Store
 
 # A run of fewer sources than this prepares its pages itself: workers cost more.
 MIN_PAGES = 24
+# What the workers import before their first page: the parsers and renderers of the
+# common formats and outputs (the others are imported when a page needs them).
+PRELOAD = ("publisher.extract.html", "publisher.render.xml", "publisher.render.jsonfeed")
 # The workers start once this many changed pages have come: a run where (nearly) every
 # page answers 304 starts none.
 START_AFTER = 4
@@ -97,8 +100,8 @@ class PagePool:
             methods = multiprocessing.get_all_start_methods()
             method = "forkserver" if "forkserver" in methods else "spawn"
             context = multiprocessing.get_context(method)
-            if method == "forkserver":
-                context.set_forkserver_preload([__name__])
+            if method == "forkserver":  # imported once, by the server the workers fork from
+                context.set_forkserver_preload([__name__, *PRELOAD])
             executor = ProcessPoolExecutor(
                 processes, mp_context=context, initializer=_start,
                 initargs=(str(state), logging.getLogger().getEffectiveLevel(), os.getpid()),
