@@ -26,10 +26,11 @@ from urllib.parse import urljoin
 from publisher import dates
 from publisher.extract import auto, html
 from publisher.fetch import make_session
+from publisher.links import canonical_link
 from publisher.model import Page, RawEntry, Selectors, Site, Source
-from publisher.normalise import canonical_link, clean_text
 from publisher.pipeline import run_once
 from publisher.store import Store
+from publisher.text import clean_text
 
 ROOT = Path(__file__).resolve().parent.parent
 REALWORLD = ROOT.parent / "shared" / "realworld"

@@ -20,33 +20,31 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from .addresses import AddressPolicy, networks, parse_host
+from .answers import backoff, network_reason, retry_after, status_hint, tls_reason
 from .clock import check_against_server
 from .decode import decode
-from .errors import AddressRefused, ConfigError, DeadlineError, FetchError, TlsError
+from .errors import AddressRefused, DeadlineError, FetchError, TlsError
 from .extract import FORMATS
 from .hosts import HostGate, host_key
 from .model import Page, Source
 from .netguard import Guard, guarding
+from .request import Request, prepare, redact
 from .retrieve import Context, Known, Validators, retriever
 from .robots import RobotsCache
-from .transport import Response, close, finish, read_body, redirect_target, send_get, user_agent
+from .transport import Response, close, finish, read_body, redirect_target, send_get
 from .transport import make_session as make_session
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After fails the source until the next run
 
@@ -140,60 +138,6 @@ def source_policy(source: Source) -> AddressPolicy:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Request:
-    """What goes out with every request for one source, and what must never come back out."""
-
-    headers: dict[str, str]  # the source's own headers, ${ENV} expanded (may hold secrets)
-    conditional: dict[str, str]  # If-None-Match / If-Modified-Since
-    secrets: tuple[str, ...]  # values taken from the environment: redacted from messages
-    user_agent: str
-
-
-def _request(
-    source: Source, session: requests.Session, validators: Validators, env: Mapping[str, str]
-) -> _Request:
-    headers: dict[str, str] = {}
-    secrets: list[str] = []
-    for name, value in source.headers:
-        try:
-            expanded = expand_env(value, env)
-        except ConfigError as exc:
-            raise FetchError(source.url, f"header {name}: {exc}") from None
-        secrets.extend(env[var] for var in ENV_VAR.findall(value) if env[var])
-        if name.lower() in ("authorization", "proxy-authorization", "cookie"):
-            secrets.append(expanded)  # from the URL's user:password, or written in the file
-        if _BAD_HEADER_VALUE.search(expanded) or expanded != expanded.strip():
-            raise FetchError(
-                source.url,
-                f"header {name}: the value has a line break or surrounding spaces (check the "
-                "environment variables it uses); the value is not shown",
-            )
-        headers[name] = expanded
-    conditional: dict[str, str] = {}
-    if validators.etag:
-        conditional["If-None-Match"] = validators.etag
-    if validators.last_modified:
-        conditional["If-Modified-Since"] = validators.last_modified
-    agent = source.user_agent or str(session.headers.get("User-Agent") or user_agent(None))
-    return _Request(
-        headers=headers,
-        conditional=conditional,
-        secrets=tuple(sorted(set(secrets), key=len, reverse=True)),
-        user_agent=agent,
-    )
-
-
-_BAD_HEADER_VALUE = re.compile(r"[\r\n\x00]")
-
-
-def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` with every secret replaced by ``***``."""
-    for secret in secrets:
-        text = text.replace(secret, "***").replace(repr(secret)[1:-1], "***")
-    return text
-
-
 # The retry loop is ours, not urllib3's ``Retry`` (the session's adapter has it off):
 # urllib3 retries inside one ``urlopen`` call, so a retry would skip the HostGate (one
 # request at a time per host, ``min_delay`` or Crawl-delay apart; backoff starts at 0.5 s),
@@ -221,7 +165,7 @@ def _fetch_http(
     robots: RobotsCache | None,
     guard: Guard,
 ) -> Page:
-    request = _request(source, session, validators, env)
+    request = prepare(source, session, validators, env)
     attempts = source.retries + 1
     for attempt in range(1, attempts + 1):
         try:
@@ -230,7 +174,7 @@ def _fetch_http(
             )
         except _Retry as retry:
             left = guard.remaining()
-            delay = retry.wait if retry.wait is not None else _backoff(attempt)
+            delay = retry.wait if retry.wait is not None else backoff(attempt)
             if attempt == attempts or (left is not None and delay >= left):
                 if retry.wait is not None:  # the other sources on this host wait as told
                     gate.defer(retry.url, retry.wait)
@@ -244,7 +188,7 @@ def _attempt(
     source: Source,
     *,
     session: requests.Session,
-    request: _Request,
+    request: Request,
     gate: HostGate,
     robots: RobotsCache | None,
     guard: Guard,
@@ -282,12 +226,12 @@ def _attempt(
                 response = send_get(session, url, headers=headers, timeout=timeout)
             except requests.exceptions.SSLError as exc:
                 where = "" if url == source.url else f" on {url}"
-                raise TlsError(source.url, _tls_reason(exc, where)) from None
+                raise TlsError(source.url, tls_reason(exc, where)) from None
             except AddressRefused as exc:
                 raise _refused(source, url, exc) from None
             except (requests.ConnectionError, requests.Timeout) as exc:
                 where = "" if url == source.url else f" on {url}"  # a redirect target
-                reason = _network_reason(exc, where)
+                reason = network_reason(exc, where)
                 raise _Retry(FetchError(source.url, reason), url=url) from None
             except requests.RequestException as exc:
                 reason = redact(f"request failed: {type(exc).__name__}: {exc}", request.secrets)
@@ -347,26 +291,12 @@ def _refused(source: Source, url: str, exc: AddressRefused) -> AddressRefused:
     return AddressRefused(source.url, f"{where}{exc.reason}", address=exc.address)
 
 
-def _tls_reason(exc: Exception, where: str) -> str:
-    text = str(exc)
-    detail = "the certificate is not trusted or does not match the host"
-    for known in ("certificate verify failed", "hostname mismatch", "certificate has expired",
-                  "self-signed certificate", "unable to get local issuer certificate"):  # fmt: skip
-        if known in text:
-            detail = known
-            break
-    return (
-        f"certificate or TLS error{where}: {detail}; not retried. Check the site in a "
-        "browser; for an internal CA set REQUESTS_CA_BUNDLE"
-    )
-
-
 def _page(
-    source: Source, response: Response, *, url: str, moved: str | None, request: _Request
+    source: Source, response: Response, *, url: str, moved: str | None, request: Request
 ) -> Page:
     status = response.status
     if status in RETRY_STATUSES:
-        wait = _retry_after(response)
+        wait = retry_after(response)
         reason = f"HTTP {status} {response.reason or ''}".rstrip()
         if wait is not None and wait > MAX_RETRY_AFTER:
             raise FetchError(
@@ -376,7 +306,7 @@ def _page(
                 status=status,
             )
         raise _Retry(
-            FetchError(source.url, reason + _status_hint(status), status=status),
+            FetchError(source.url, reason + status_hint(status), status=status),
             url=url,
             wait=wait,
         )
@@ -389,7 +319,7 @@ def _page(
     if status >= 400:
         raise FetchError(
             source.url,
-            f"HTTP {status} {response.reason or ''}".rstrip() + _status_hint(status),
+            f"HTTP {status} {response.reason or ''}".rstrip() + status_hint(status),
             status=status,
         )
     content_type = response.headers.get("Content-Type", "")
@@ -430,7 +360,7 @@ def _http_charset(content_type: str) -> str | None:
     return None
 
 
-def _read_capped(source: Source, response: Response, request: _Request) -> bytes:
+def _read_capped(source: Source, response: Response, request: Request) -> bytes:
     """The (decompressed) body, or a :class:`FetchError` as soon as it passes ``max_bytes``."""
     too_big = FetchError(
         source.url,
@@ -452,52 +382,3 @@ def _read_capped(source: Source, response: Response, request: _Request) -> bytes
         reason = redact(f"the connection broke while reading: {exc}", request.secrets)
         raise FetchError(source.url, reason) from None
     return b"".join(chunks)
-
-
-def _backoff(attempt: int) -> float:
-    return float(min(0.5 * 2 ** (attempt - 1), 30.0))
-
-
-def _retry_after(response: Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        seconds = when.timestamp() - time.time()
-    return max(0.0, seconds)
-
-
-def _network_reason(exc: Exception, where: str) -> str:
-    kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
-    return (
-        f"{kind} ({type(exc).__name__}){where}; check the URL and your network, "
-        "or raise 'timeout' for a slow site"
-    )
-
-
-def _status_hint(status: int) -> str:
-    if status == 404:
-        return "; the page is gone: find the newsroom's new address and update 'url'"
-    if status in (401, 403):
-        return "; the site refuses us: check 'headers' or ask the site's owner"
-    if status >= 500:
-        return "; the site has a problem, the next run will try again"
-    return ""
-
-
-def expand_env(value: str, env: Mapping[str, str]) -> str:
-    """Replace ``${NAME}`` with ``env[NAME]``; a missing variable is a :class:`ConfigError`."""
-
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in env:
-            raise ConfigError(f"environment variable {name} is not set; export it before running")
-        return env[name]
-
-    return ENV_VAR.sub(replace, value)

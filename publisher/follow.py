@@ -24,8 +24,9 @@ from .errors import ExtractError, PublisherError
 from .extract import extract_entries, extractor, is_xpath, link_base
 from .extract import sitemap as sitemaps
 from .hosts import host_key
+from .links import clean_link
 from .model import Page, RawEntry, Source
-from .normalise import clean_link, entry_id, normalise_entries
+from .normalise import entry_id, normalise_entries
 from .retrieve import Context, Validators, retriever
 
 log = logging.getLogger(__name__)

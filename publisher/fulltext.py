@@ -26,8 +26,8 @@ from .errors import PublisherError
 from .fetch import fetch_page
 from .hosts import HostGate, host_key
 from .model import Source, StoredEntry
-from .normalise import sanitise_summary
 from .robots import RobotsCache
+from .sanitise import sanitise_summary
 from .store import Store
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,7 @@
 """Raw entries in, clean :class:`Entry` records out. Pure: no I/O, no clock.
 
-clean_text        entities decoded, control characters gone, whitespace collapsed
-sanitise_summary  allowed HTML only, links absolute
-clean_link        absolute, no fragment, no tracking parameters (what the feed shows)
-canonical_link    scheme-, www-, port- and order-free form (what the id is made of)
+text (publisher.text)    clean_text, text_summary, cut; sanitise.sanitise_summary
+links (publisher.links)  clean_link, canonical_link, text_link
 entry_id          stable forever: from the canonical link, else source + title + date
 fingerprint       what counts as a change of an entry
 raw_key           what an entry was made from: seen again unchanged, it is not redone
@@ -11,58 +9,31 @@ raw_key           what an entry was made from: seen again unchanged, it is not r
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
-import html
 import logging
-import re
 import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
-
-import nh3
 
 from . import __version__
 from .dates import DateError, PageDates, page_dates, read_date
+from .links import canonical_link, clean_link, text_link
 from .model import Entry, RawEntry, Source, StoredEntry
+from .sanitise import sanitise_summary
+from .text import (
+    MAX_CATEGORY,
+    MAX_SUMMARY,
+    MAX_TITLE,
+    clean_text,
+    cut,
+    text_summary,
+)
 
 log = logging.getLogger(__name__)
 
-# C0 controls (but tab, newline, carriage return), DEL, C1 controls, and the code points
-# XML 1.0 forbids: feedgen refuses strings that contain them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-# Whitespace is collapsed with str.split(), which splits on exactly what the regular
-# expression \s matches in text (every code point checked), at a third of the cost.
 
-TRACKING_PARAMS = frozenset(
-    {
-        "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "igshid", "twclid",
-        "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "vero_id",
-        "oly_anon_id", "oly_enc_id", "wt_mc", "ref_src", "s_cid", "cmpid",
-    }
-)  # fmt: skip
-TRACKING_PREFIXES = ("utm_",)
-
-SUMMARY_TAGS = frozenset(
-    {
-        "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "dl", "dt", "em",
-        "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol",
-        "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td", "th",
-        "thead", "tr", "u", "ul",
-    }
-)  # fmt: skip
-SUMMARY_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "abbr": {"title"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
-URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _ID_NAMESPACE = uuid.NAMESPACE_URL
 _DATE_HINT = "set select.date_format for a fixed format, languages or date_order if needed"
 # Part of every raw key, with the package version (so every release normalises each
@@ -72,172 +43,6 @@ _DATE_HINT = "set select.date_format for a fixed format, languages or date_order
 # 3: titles, summaries and categories are capped (see cut)
 # 4: dates in many languages, page-level order (issue 13)
 NORMALISE_VERSION = 4
-# Text caps: a 9.6 MB title made a 10 MB feed that XML parsers refuse. Longer text is cut
-# at a word, with an ellipsis.
-MAX_TITLE = 1_000
-MAX_SUMMARY = 20_000  # characters of the page's fragment, before sanitising
-MAX_CATEGORY = 200
-ELLIPSIS = "\u2026"
-
-
-def cut(text: str, limit: int) -> str:
-    """``text``, or its first ``limit`` characters cut back to a word, with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1]
-    space = head.rfind(" ", limit // 2)
-    return (head[:space] if space > 0 else head).rstrip() + ELLIPSIS
-
-
-def clean_text(text: str) -> str:
-    """Decode entities, drop control characters, collapse whitespace (NBSP included)."""
-    text = html.unescape(text)
-    text = _CONTROL.sub("", text)
-    return " ".join(text.split())
-
-
-def sanitise_summary(fragment: str, *, base_url: str) -> str:
-    """Keep allowed tags and attributes only; make ``href``/``src`` absolute."""
-    cleaned = _cleaner(base_url).clean(_CONTROL.sub("", fragment))
-    return " ".join(cleaned.split())
-
-
-@functools.lru_cache(maxsize=256)
-def _cleaner(base_url: str) -> nh3.Cleaner:
-    """The sanitiser for one page, built once: nh3.clean would rebuild it for every entry."""
-
-    def absolute(tag: str, attribute: str, value: str) -> str | None:
-        if attribute in ("href", "src"):
-            link = clean_link(value, base_url=base_url)
-            return link
-        return value
-
-    return nh3.Cleaner(
-        tags=set(SUMMARY_TAGS),
-        attributes={tag: set(attrs) for tag, attrs in SUMMARY_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
-        attribute_filter=absolute,
-        link_rel=None,
-        strip_comments=True,
-    )
-
-
-def text_summary(text: str) -> str:
-    """Plain text as a safe HTML fragment."""
-    return html.escape(clean_text(text), quote=False)
-
-
-def text_link(home: str, title: str) -> str:
-    """The link of an entry without one of its own: ``home`` with a text fragment
-    (``#:~:text=<title>``) that browsers scroll to and highlight, so that every entry of a
-    page has a link of its own. The id does not change with it: an entry without a link
-    of its own gets its id from its title and date (:func:`entry_id`), and neither the
-    id nor the fingerprint reads a fragment (:func:`canonical_link`)."""
-    text = quote(title, safe="").replace("-", "%2D")  # '-' marks prefix/suffix in a directive
-    return f"{home.split('#', 1)[0]}#:~:text={text}"
-
-
-def _is_tracking(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
-
-
-def clean_link(link: str, *, base_url: str) -> str | None:
-    """The link as the feed shows it: absolute, no fragment, no tracking parameters.
-
-    Returns ``None`` for links that lead nowhere a reader can go (``javascript:``,
-    empty, unparseable).
-    """
-    link = clean_text(link)
-    if not link:
-        return None
-    try:
-        absolute = urljoin(base_url, link)
-        parts = urlsplit(absolute)
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in URL_SCHEMES or (scheme != "mailto" and not parts.netloc):
-        return None
-    query = "&".join(
-        pair for pair in parts.query.split("&") if pair and not _is_tracking(pair.split("=")[0])
-    )
-    netloc = parts.netloc.lower() if "@" not in parts.netloc else parts.netloc
-    return urlunsplit((scheme, netloc, parts.path or ("/" if parts.netloc else ""), query, ""))
-
-
-@functools.lru_cache(maxsize=4096)  # pure, and called 3 times per entry with the same link
-def canonical_link(link: str) -> str:
-    """The form two links that mean the same page share: the key an entry id is made of.
-
-    Lower-case host without ``www.``, trailing dot and default ports; no scheme (http and
-    https are the same page); no user info, no fragment, no tracking parameters; the
-    remaining parameters sorted; percent escapes in the path in one form (upper-case hex,
-    unreserved characters decoded, non-ASCII encoded). Idempotent, and it never raises: a
-    link it cannot parse is its own key.
-
-    Changing this function changes the id of every stored entry: entries would be shown
-    as new again. Do it only with a store migration that rewrites the ids.
-    """
-    text = link.strip()
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:
-        return text
-    query = _canonical_query(parts.query)
-    suffix = f"?{query}" if query else ""
-    host = _canonical_host(host)
-    if not host:  # mailto:, urn:, a relative link: no host to canonicalise
-        path = _canonical_path(parts.path)
-        if path.startswith("//"):
-            path = "/" + path.lstrip("/")  # would read back as a host
-        scheme = f"{parts.scheme}:" if parts.scheme else ""
-        return f"{scheme}{path}{suffix}"
-    netloc = f"[{host}]" if ":" in host else host
-    if port is not None and port not in (80, 443):
-        netloc += f":{port}"
-    return f"//{netloc}{_canonical_path(parts.path) or '/'}{suffix}"
-
-
-def _canonical_host(host: str) -> str:
-    host = host.rstrip(".")
-    if not host.isascii():
-        with contextlib.suppress(UnicodeError):  # not a valid international name: keep it
-            host = host.encode("idna").decode("ascii")
-    host = host.lower().rstrip(".")
-    while host.startswith("www."):
-        host = host[4:]
-    return host
-
-
-_PERCENT = re.compile("%([0-9A-Fa-f]{2})")
-_LONE_PERCENT = re.compile("%(?![0-9A-Fa-f]{2})")
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
-
-
-def _canonical_path(path: str) -> str:
-    """One spelling per path (RFC 3986 section 6.2.2): ``/caf%c3%a9`` == ``/café``."""
-    path = _LONE_PERCENT.sub("%25", path)
-    path = quote(path, safe=_PATH_SAFE, errors="replace")
-
-    def fix(match: re.Match[str]) -> str:
-        char = chr(int(match.group(1), 16))
-        return char if char in _UNRESERVED else "%" + match.group(1).upper()
-
-    return _PERCENT.sub(fix, path)
-
-
-def _canonical_query(query: str) -> str:
-    """Tracking parameters gone, the others decoded, sorted and encoded one way."""
-    params = sorted(
-        (key, value)
-        for key, value in parse_qsl(query, keep_blank_values=True)
-        if not _is_tracking(key)
-    )
-    return urlencode(params, errors="replace")
 
 
 def entry_id(*, source_id: str, link: str | None, title: str, date_key: str | None) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from .filters import published
+from .links import canonical_link
 from .model import Collection, Source, StoredEntry
 from .store import Store
 
@@ -81,7 +82,7 @@ def merge(
 
 def article_key(entry: StoredEntry) -> str:
     """The canonical link when the entry's id was made from its link, else its id."""
-    from .normalise import canonical_link, entry_id  # collections only: not for `status`
+    from .normalise import entry_id  # collections only: `status` needs no normalise
 
     link_id = entry_id(source_id="", link=entry.link, title="", date_key=None)
     return "link:" + canonical_link(entry.link) if link_id == entry.id else entry.id

@@ -546,7 +546,7 @@ def test_host_key(url, key):
 
 
 def test_redact_hides_plain_and_escaped_forms():
-    from publisher.fetch import redact
+    from publisher.request import redact
 
     text = "bad value 'tok\\r\\nX' and tok\r\nX"
     assert redact(text, ("tok\r\nX",)) == "bad value '***' and ***"

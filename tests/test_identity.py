@@ -16,14 +16,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from publisher.links import TRACKING_PARAMS, canonical_link
 from publisher.model import RawEntry, Source
-from publisher.normalise import (
-    TRACKING_PARAMS,
-    canonical_link,
-    entry_id,
-    fingerprint,
-    normalise_entry,
-)
+from publisher.normalise import entry_id, fingerprint, normalise_entry
 
 from .support import NOW
 

@@ -4,10 +4,8 @@ XML safety (billion laughs, XXE), and their configuration checks."""
 from __future__ import annotations
 
 import textwrap
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,8 @@ from publisher.extract import extract_entries
 from publisher.extract.sitemap import newest_children, parse
 from publisher.model import Page, Selectors, Source
 from publisher.normalise import normalise_entries
+
+from .support.server import LocalServer, Reply, serving
 
 DATA = Path(__file__).parent / "data" / "kinds"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -137,23 +137,8 @@ def test_xxe_to_a_local_file_fails_without_reading_it(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_xxe_to_a_loopback_url_sends_no_request() -> None:
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"SECRET")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/evil.dtd"
+    with serving(LocalServer(routes={"/evil.dtd": Reply(body=b"SECRET")})) as server:
+        url = server.url("/evil.dtd")
         for fmt in ("feed", "sitemap"):
             text = xxe(url)
             if fmt == "sitemap":
@@ -168,11 +153,7 @@ def test_xxe_to_a_loopback_url_sends_no_request() -> None:
             "</item></channel></rss>"
         )
         assert entries(source("feed"), page(external_dtd))[0][0] == "A"  # the DTD is not fetched
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-    assert hits == []
+        assert server.paths() == []
 
 
 RELEASES = Selectors(

@@ -6,15 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from publisher.links import canonical_link, clean_link
 from publisher.model import RawEntry, Selectors, Source
-from publisher.normalise import (
-    canonical_link,
-    clean_link,
-    clean_text,
-    entry_id,
-    normalise_entries,
-    sanitise_summary,
-)
+from publisher.normalise import entry_id, normalise_entries
+from publisher.sanitise import sanitise_summary
+from publisher.text import clean_text
 
 from .support import NOW
 

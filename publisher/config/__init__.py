@@ -18,10 +18,11 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..model import Config, Source
-from .build import DEFAULT_KEYS, SLUG, TOP_KEYS, build_site, build_source, source_options
+from .build import DEFAULT_KEYS, SLUG, TOP_KEYS, build_source, source_options
 from .check import Checker
 from .document import load
 from .shape import build_collections
+from .site import build_site
 
 __all__ = ["load_config", "parse_config"]
 

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import difflib
 import functools
-import ipaddress
 import re
 import zoneinfo
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 from ..extract import FORMATS, is_xpath
 from ..model import Selectors, Site, Source, Timeout
 from ..model.config import yaml_keys
-from ..render import OUTPUTS
 from ..triggers import cron_trigger, parse_duration
 from .check import Checker
 from .document import Mapping as YamlMapping
-from .ranges import MAX_DURATION, check_range, check_schema, credentials, schema_of, url_parts
+from .ranges import (
+    MAX_DURATION,
+    check_range,
+    check_schema,
+    credentials,
+    parse_url,
+    schema_of,
+)
 from .shape import shape_options
+from .site import digest
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TOP_KEYS = ("site", "defaults", "sources", "collections")
@@ -29,103 +35,6 @@ SOURCE_KEYS = yaml_keys(Source)
 DEFAULT_KEYS = yaml_keys(Source, scope="defaults")
 SELECT_KEYS = yaml_keys(Selectors)
 TIMEOUT_KEYS = yaml_keys(Timeout)
-DIGESTS = ("daily", "weekly")
-
-
-def build_site(top: Checker, name: str, base_dir: Path) -> Site:
-    if not top.has("site"):
-        top.fail("site", "missing required key 'site' (with at least 'base_url')")
-    check = Checker(name, top.mapping["site"], "site", SITE_KEYS)
-    base_url = check.require("base_url", str)
-    parts = _parse(check, "base_url", base_url)
-    if parts.username is not None or parts.password is not None:
-        check.fail("base_url", "'base_url' must not hold a user name or password: it is published")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        check.fail(
-            "base_url",
-            f"'base_url' must be the http(s) address where feeds/ is published, not {base_url!r}",
-        )
-    if not base_url.endswith("/"):
-        base_url += "/"
-    hub = check.get("websub_hub", str)
-    if hub is not None:
-        hub_parts = _parse(check, "websub_hub", hub)
-        if hub_parts.scheme not in ("http", "https") or not hub_parts.netloc:
-            check.fail(
-                "websub_hub",
-                f"'websub_hub' must be the http(s) address of a WebSub hub, not {hub!r}",
-            )
-    contact = check.get("contact", str)
-    check_range(check, Site, "contact", contact)
-    workers = check.positive("workers", int, 8)
-    check_range(check, Site, "workers", workers)
-    processes = check.positive("processes", int, None)
-    check_range(check, Site, "processes", processes)
-    return Site(
-        base_url=base_url,
-        output=base_dir / check.get("output", str, "feeds"),
-        state=base_dir / check.get("state", str, ".publisher/state.db"),
-        contact=contact,
-        workers=workers,
-        processes=processes,
-        websub_hub=hub,
-        allow_private=check.get("allow_private", bool, False),
-        allow_addresses=_networks(check),
-        **site_outputs(check),
-    )
-
-
-def site_outputs(check: Checker) -> dict[str, Any]:
-    """``outputs`` (which files each source gets) and ``digest`` of the site block."""
-    options: dict[str, Any] = {}
-    if check.has("outputs"):
-        value = check.mapping["outputs"]
-        names = value if isinstance(value, list) else [value]
-        unknown = [name for name in names if not isinstance(name, str) or name not in OUTPUTS]
-        if unknown or not names:
-            check.fail(
-                "outputs",
-                f"'outputs' lists the files to write, some of {', '.join(OUTPUTS)}; "
-                f"not {unknown[0] if unknown else value!r}",
-            )
-        options["outputs"] = tuple(dict.fromkeys(names))
-    if check.has("digest"):
-        options["digest"] = _digest(check)
-    return options
-
-
-def _digest(check: Checker) -> str:
-    value = check.get("digest", str)
-    if value not in DIGESTS:
-        check.fail("digest", f"'digest' must be one of {', '.join(DIGESTS)}, not {value!r}")
-    return str(value)
-
-
-def _networks(check: Checker) -> tuple[str, ...]:
-    """``allow_addresses``: a list of addresses or CIDR networks."""
-    values = check.get("allow_addresses", list, [])
-    check_range(check, Site, "allow_addresses", len(values))
-    if len(values) > schema_of(Site, "allow_addresses")["maxItems"]:
-        check.fail("allow_addresses", "'allow_addresses' lists too many networks (at most 100)")
-    networks = []
-    for value in values:
-        try:
-            networks.append(str(ipaddress.ip_network(str(value), strict=False)))
-        except ValueError:
-            check.fail(
-                "allow_addresses",
-                f"'allow_addresses': {value!r} is not an address or network; write "
-                "169.254.169.254/32 or fd00::/8",
-            )
-    return tuple(networks)
-
-
-def _parse(check: Checker, key: str, value: str) -> SplitResult:
-    parts = url_parts(value)
-    if isinstance(parts, str):
-        check.fail(key, f"{key!r} {value[:200]!r} is not a valid URL: {parts}")
-    assert not isinstance(parts, str)
-    return parts
 
 
 def build_source(
@@ -225,7 +134,7 @@ def source_options(check: Checker) -> dict[str, Any]:
     if check.has("timezone"):
         options["timezone"] = _timezone(check)
     if check.has("digest"):
-        options["digest"] = _digest(check)
+        options["digest"] = digest(check)
     options.update(_timing(check))
     options.update(_date_options(check))
     if check.has("timeout"):
@@ -351,7 +260,7 @@ def _url(check: Checker, key: str, base_dir: Path, *, required: bool) -> str | N
     value: str | None = check.require(key, str) if required else check.get(key, str)
     if value is None:
         return None
-    parts = _parse(check, key, value)
+    parts = parse_url(check, key, value)
     if parts.scheme in ("http", "https"):
         if not parts.hostname:
             check.fail(key, f"{key!r} {value!r} has no host; write it as https://host/path")

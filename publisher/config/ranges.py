@@ -103,3 +103,12 @@ def credentials(parts: SplitResult) -> tuple[str, str | None]:
     token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
     bare = urlunsplit(parts._replace(netloc=hostport))
     return bare, f"Basic {token}"
+
+
+def parse_url(check: Checker, key: str, value: str) -> SplitResult:
+    """The parts of the URL ``value`` of ``key``; a config error when it does not parse."""
+    parts = url_parts(value)
+    if isinstance(parts, str):
+        check.fail(key, f"{key!r} {value[:200]!r} is not a valid URL: {parts}")
+    assert not isinstance(parts, str)
+    return parts

@@ -8,7 +8,8 @@ import pytest
 
 from publisher.decode import decode
 from publisher.model import RawEntry, Source
-from publisher.normalise import MAX_TITLE, cut, normalise_entry
+from publisher.normalise import normalise_entry
+from publisher.text import MAX_TITLE, cut
 
 PAGE = "<p>café ÿ</p>".encode()
 
