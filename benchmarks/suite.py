@@ -1,19 +1,18 @@
 """The benchmark scenarios: generate the corpus, serve it, measure each run in a subprocess.
 
-1. first run: N sources x M entries on an empty store (default 1,000 x 50);
-2. rerun with nothing changed: every page answers 304; no file may be rewritten;
-3. rerun where every 10th page gained one entry;
-4. scaling: first runs at N/4, N/2, N (scenario 1) and 2N sources;
+1. first run: N sources x M entries on an empty store (default 1,000 x 50); 1b. the
+same in one process (``processes: 1``); 2. rerun with nothing changed: every page
+answers 304, no file may be rewritten; 3. rerun where every 10th page gained one entry;
+4. scaling: first runs at N/4, N/2, N (scenario 1) and 2N sources (or ``--scaling``);
 5. the floor (benchmarks/floor.py) on the same corpus, as a whole and stage by stage.
 
-Every figure is also printed as a ratio to the floor. The per-host delay (``min_delay``)
-is set to 0 in the generated sources.yaml; the output says so.
-
-Scenarios 5, 1, 2 and 3 run back to back in ``repeat`` rounds (default 3), each round
-from an empty store, so that each ratio (first run to floor, rerun to first run) is
-measured within one minute of this shared machine, where one minute can be 30% slower
-than the next. The run with the median wall time of each scenario is reported with every
-sample, and each target ratio is the median of its per-round ratios.
+Every figure is also printed as a ratio to the floor; ``min_delay`` is 0 (said so).
+Scenarios 5, 1, 2, 3 and 1b run back to back in ``repeat`` rounds (default 3), each
+from an empty store, so that each ratio is measured within one minute of this shared
+machine (one minute can be 30% slower than the next). The run with the median wall time
+of each scenario is reported with every sample; each target ratio is the median of its
+per-round ratios. CPU counts the worker processes; "process" times the whole child
+process, start-up and imports included.
 """
 
 from __future__ import annotations
@@ -41,7 +40,7 @@ STAGES = ("fetch", "extract", "normalise", "store", "render", "write")
 # Which floor stage each pipeline stage is compared with.
 FLOOR_STAGE = {"fetch": "fetch", "extract": "parse", "render": "render", "write": "write"}
 
-SCENARIOS = ("floor", "first", "rerun", "grown", "scaling")
+SCENARIOS = ("floor", "first", "rerun", "grown", "single", "scaling")
 TARGETS = {  # issue 20
     "first_vs_floor": 0.8,
     "first_cpu_vs_floor": 1.1,
@@ -100,13 +99,16 @@ class Suite:
 
     # -- set up --------------------------------------------------------------------------
 
-    def _config(self, servers: CorpusServers, name: str, sources: int) -> Path:
+    def _config(
+        self, servers: CorpusServers, name: str, sources: int, processes: int | None = None
+    ) -> Path:
         folder = self.work / name
         if folder.exists():
             shutil.rmtree(folder)
         return corpus.write_config(
-            folder / "sources.yaml", sources=sources, host_urls=servers.urls, min_delay=0.0
-        )
+            folder / "sources.yaml", sources=sources, host_urls=servers.urls, min_delay=0.0,
+            processes=processes,
+        )  # fmt: skip
 
     def _publisher(self, config: Path, *, profile: Path | None = None) -> dict[str, Any]:
         extra = ["--profile", str(profile)] if profile else []
@@ -145,6 +147,7 @@ class Suite:
                 "first": "1. first run",
                 "rerun": "2. rerun, nothing changed",
                 "grown": f"3. rerun, {len(range(0, self.sources, 10))} pages gained an entry",
+                "single": "1b. first run in one process (processes: 1)",
             }
             for name, title in titles.items():
                 if name in results:
@@ -179,6 +182,9 @@ class Suite:
                 measured["grown"] = self._measured(servers, main)
             finally:
                 corpus.grow_pages(self.pages, self.sources, self.entries, extra=0)
+        if "single" in scenarios:  # the first run again, in one process (no worker pool)
+            single = self._config(servers, "single", self.sources, processes=1)
+            measured["single"] = self._measured(servers, single)
         return measured
 
     def _measured(
@@ -223,8 +229,9 @@ class Suite:
             f"entries/s {rate}  peak RSS {result['peak_rss_mb']:.0f} MB  "
             f"files written {result['files_written']}"
         )
-        mine = ratios.get({"1": "first_vs_floor", "2": "rerun_vs_first", "3": "grown_vs_first"}
-                          .get(title[0], ""), [])  # fmt: skip
+        tag = title.split(".")[0]
+        mine = ratios.get({"1": "first_vs_floor", "1b": "single_vs_floor", "2": "rerun_vs_first",
+                           "3": "grown_vs_first"}.get(tag, ""), [])  # fmt: skip
         if floor is not None and result is not floor:
             line += f"  [{wall / floor['wall']:.2f}x floor]"
         if reference is not None and result is not reference and result is not floor:
@@ -242,8 +249,8 @@ class Suite:
         if result.get("processes"):
             line += (f"\n   {result['processes']} worker processes, peak RSS of the largest "
                      f"{result['peak_rss_workers_mb']:.0f} MB")  # fmt: skip
-        if title[0] == "1":
-            for key in ("first_cpu_vs_floor", "first_process_vs_floor"):
+        if tag == "1":
+            for key in ("first_cpu_vs_floor", "first_process_vs_floor", "first_vs_single"):
                 if ratios.get(key):
                     shown = ", ".join(f"{r:.3f}" for r in ratios[key])
                     line += f"\n   {key}: {statistics.median(ratios[key]):.3f} ({shown})"
@@ -286,6 +293,8 @@ RATIOS = {  # name: (scenario, scenario it is measured against, figure)
     "first_process_vs_floor": ("first", "floor", "process_wall"),
     "rerun_vs_first": ("rerun", "first", "wall"),
     "grown_vs_first": ("grown", "first", "wall"),
+    "single_vs_floor": ("single", "floor", "wall"),
+    "first_vs_single": ("first", "single", "wall"),
 }
 
 
