@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 # Test and dev tools on top.
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install -q -e '.[test,dev,browser]'
+	$(BIN)/python -m pip install -q -e '.[test,dev,browser,scale]'
 	touch $@
 
 run: $(VENV)/.installed

@@ -24,10 +24,12 @@ _.maxlevel
 _.ConnectionCls  # urllib3 pools build their connections from it (netguard)
 _.pool_classes_by_scheme  # urllib3's PoolManager picks a pool class by scheme (netguard)
 _.preserve_quotes  # ruamel.yaml: init --write keeps the file's quoting
+_.due_job  # a Procrastinate periodic task, registered by its decorators (worker)
 # The commands, found by name (cmd_<name> in the module cli.COMMANDS names) when they run.
 cmd_run
 cmd_repair
 cmd_schedule
+cmd_worker
 cmd_validate
 cmd_status
 cmd_schema

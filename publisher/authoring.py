@@ -61,12 +61,15 @@ def slug_for(url: str) -> str:
 
 
 def find_source(
-    url: str, *, source_id: str | None, session: requests.Session, now: datetime
-) -> Found:
+    url: str, *, source_id: str | None, session: requests.Session, now: datetime,
+    allow_private: bool = False, allow_addresses: tuple[str, ...] = (),
+) -> Found:  # fmt: skip
     """Fetch ``url`` and find its entries; ExtractError (naming the best candidates) when
-    nothing convincing is there."""
+    nothing convincing is there. ``allow_private`` and ``allow_addresses`` are the site's
+    address policy (``init`` refuses loopback and private addresses unless allowed)."""
     probe = Source(id=source_id or slug_for(url), url=url, title=source_id or slug_for(url),
-                   home=url, format="auto")  # fmt: skip
+                   home=url, format="auto", allow_private=allow_private,
+                   allow_addresses=allow_addresses)  # fmt: skip
     page = fetch_page(probe, session=session)
     return found_on(page, probe, now=now)
 

@@ -22,7 +22,7 @@ from .model import Collection, Config, Origin, Site, Source, StoredEntry
 from .render import feed_id, output_paths, render, source_feed
 from .store import Store
 from .window import collection_window, members
-from .write import write_if_changed
+from .write import FeedWriter
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,9 @@ def as_source(collection: Collection, site: Site) -> Source:
     )
 
 
-def collection_paths(out_dir: Path, collection: Collection, site: Site) -> tuple[Path, ...]:
-    """The collection's files, one per output kind of the site."""
-    return output_paths(out_dir, collection.id, site.outputs)
+def collection_names(collection: Collection, site: Site) -> tuple[str, ...]:
+    """The names of the collection's files, one per output kind of the site."""
+    return tuple(path.name for path in output_paths(Path(), collection.id, site.outputs))
 
 
 def origins(
@@ -68,7 +68,7 @@ def write_collections(
     changed: Iterable[str],
     store: Store,
     now: datetime,
-    out_dir: Path,
+    out: FeedWriter,
 ) -> tuple[str, ...]:
     """Write the collections of ``config`` that ``changed`` sources (ids whose files were
     written) belong to, and any whose files are missing; the paths written."""
@@ -76,14 +76,11 @@ def write_collections(
     written: list[str] = []
     for collection in config.collections:
         sources = members(collection, config.sources)
-        paths = collection_paths(out_dir, collection, config.site)
-        missing = not all(path.exists() for path in paths)
+        missing = out.stamp(collection_names(collection, config.site)) is None
         if not missing and not touched.intersection(source.id for source in sources):
             continue
         written.extend(
-            write_collection(
-                collection, sources, site=config.site, store=store, now=now, out_dir=out_dir
-            )
+            write_collection(collection, sources, site=config.site, store=store, now=now, out=out)
         )
     return tuple(written)
 
@@ -95,7 +92,7 @@ def write_collection(
     site: Site,
     store: Store,
     now: datetime,
-    out_dir: Path,
+    out: FeedWriter,
 ) -> tuple[str, ...]:
     """Render one collection from the store and write the files whose bytes differ."""
     entries = collection_window(store, collection, sources, now=now)
@@ -107,11 +104,10 @@ def write_collection(
         origins=origins(sources, site, entries, fallback=fallback),
     )  # fmt: skip
     files = render(view, site.outputs)
-    paths = collection_paths(out_dir, collection, site)
     written = tuple(
-        str(path)
-        for path, data in zip(paths, files.values(), strict=True)
-        if write_if_changed(path, data)
+        out.where(name)
+        for name, data in zip(collection_names(collection, site), files.values(), strict=True)
+        if out.write(name, data, max_age=collection.ttl * 60)
     )
     if written:
         log.info("collection %s: %s written", collection.id, ", ".join(written))

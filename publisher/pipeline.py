@@ -50,7 +50,7 @@ from .store import Store
 from .websub import ping_hub
 from .window import filters_key, source_window
 from .workers import fetched_in_turn
-from .write import files_stamp, write_if_changed
+from .write import FeedWriter, LocalWriter, open_writer
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class _Run:
     site: Site
     store: Store
     now: datetime
-    out: Path
+    out: FeedWriter
     timings: StageTimes | None
     full_text: Callable[[Source, Sequence[StoredEntry]], int]  # fetches missing articles
     stamps: dict[str, str | None] = field(default_factory=dict)  # feed files written
@@ -88,7 +88,7 @@ def run_once(
     session: requests.Session,
     store: Store,
     now: datetime,
-    out_dir: Path | None = None,
+    out_dir: Path | str | None = None,
     on_report: Callable[[SourceReport], None] | None = None,
     workers: int | None = None,
     gate: HostGate | None = None,
@@ -124,21 +124,24 @@ def run_once(
 
     run = _Run(
         site=site, store=store, now=now, timings=timings, full_text=full_text,
-        out=out_dir if out_dir is not None else site.output,
+        out=open_writer(out_dir if out_dir is not None else site.output, generated=now),
     )  # fmt: skip
     with stage(timings, "store"):
         states = store.source_states(source.id for source in todo)
         # a store lost or emptied under existing feed files: their history comes back first
-        lost = restore_lost(todo, states, store=store, out_dir=run.out)
+        # (from a local folder only: feeds in S3 are not read back)
+        lost = (
+            restore_lost(todo, states, store=store, out_dir=run.out.folder)
+            if isinstance(run.out, LocalWriter)
+            else {}
+        )
         if any(not state.entries_stored for state in states.values()):
             states = store.source_states(source.id for source in todo)
         if keep_robots:
             since = now - timedelta(seconds=ROBOTS_MAX_AGE)
             robots.load(store.robots_files(since=since), now=now)
     with stage(timings, "write"):  # before the workers start: no thread waits on a stat
-        files = {
-            source.id: _stamp(feed_paths(run.out, source, site.outputs), source) for source in todo
-        }
+        files = {source.id: _stamp(run.out, source, site.outputs) for source in todo}
 
     def fetch(source: Source) -> Page | Exception:
         if source.id in lost:  # its history could not be rebuilt: it must not run
@@ -220,7 +223,7 @@ def run_once(
     if config is not None and config.collections:
         changed = (r.source_id for r in reports if r is not None and r.files_written)
         with stage(timings, "render"):
-            write_collections(config, changed=changed, store=store, now=now, out_dir=run.out)
+            write_collections(config, changed=changed, store=store, now=now, out=run.out)
     return RunReport(sources=tuple(report for report in reports if report is not None))
 
 
@@ -282,13 +285,18 @@ def _taken(outcome: Outcome | None, timings: StageTimes | None) -> Prepared | Ex
     return outcome.result
 
 
+def feed_names(source: Source, outputs: Sequence[str]) -> tuple[str, ...]:
+    """The names of the source's feed files (in any folder or bucket)."""
+    return tuple(path.name for path in feed_paths(Path(), source, outputs))
+
+
 def _finish(
     source: Source, state: SourceState, fetched: Page | Exception, files: str | None, run: _Run,
     prepared: Prepared | Exception | None = None,
 ) -> SourceReport:  # fmt: skip
     """Prepare (unless a worker did: ``prepared``), store, and write one fetched page.
 
-    ``files``: the stamp of the feed files before the fetch (see :func:`files_stamp`).
+    ``files``: the stamp of the feed files before the fetch (see :func:`_stamp`).
     """
     if isinstance(fetched, Exception):
         raise fetched
@@ -362,20 +370,21 @@ def _publish(
 def _write(source: Source, files: tuple[bytes, ...], run: _Run) -> tuple[str, ...]:
     """Write the feed files (``files``: the bytes of each of site.outputs) whose bytes
     differ, and remember their stamp for the run's last transaction."""
-    paths = feed_paths(run.out, source, run.site.outputs)
+    names = feed_names(source, run.site.outputs)
     with stage(run.timings, "write"):
         written = tuple(
-            str(path) for path, data in zip(paths, files, strict=True)
-            if write_if_changed(path, data)
-        )  # fmt: skip
-        run.stamps[source.id] = _stamp(paths, source)
+            run.out.where(name)
+            for name, data in zip(names, files, strict=True)
+            if run.out.write(name, data, max_age=source.ttl * 60)
+        )
+        run.stamps[source.id] = _stamp(run.out, source, run.site.outputs)
     return written
 
 
-def _stamp(paths: Iterable[Path], source: Source) -> str | None:
+def _stamp(out: FeedWriter, source: Source, outputs: Sequence[str]) -> str | None:
     """The stamp of the feed files as written for the source's filters: files written
     under other filters count as behind the store (rendered again, even on HTTP 304)."""
-    stamp = files_stamp(paths)
+    stamp = out.stamp(feed_names(source, outputs))
     return None if stamp is None else stamp + filters_key(source)
 
 

@@ -85,7 +85,7 @@ class PagePool:
     run's process prepares pages itself, so a run with few changed pages never waits.
     """
 
-    def __init__(self, processes: int, *, state: Path):
+    def __init__(self, processes: int, *, state: Path | str):
         self.limit = 2 * processes  # pages handed over and not yet taken back
         self._pending: dict[Future[Outcome], tuple[int, Job]] = {}
         self._executor: ProcessPoolExecutor | None = None
@@ -95,7 +95,7 @@ class PagePool:
             target=self._start, args=(processes, state), name="publisher-pool", daemon=True
         ).start()
 
-    def _start(self, processes: int, state: Path) -> None:
+    def _start(self, processes: int, state: Path | str) -> None:
         try:
             methods = multiprocessing.get_all_start_methods()
             method = "forkserver" if "forkserver" in methods else "spawn"

@@ -38,6 +38,7 @@ from .model import Config, Source
 from .pipeline import run_once
 from .report import SourceReport
 from .robots import ROBOTS_MAX_AGE, RobotsCache
+from .service import is_due, next_due
 from .site import write_site
 from .store import Store
 from .triggers import Timing, cron_trigger, jitter_seconds
@@ -155,10 +156,16 @@ class Scheduler:
             self._scheduler.remove_job(source_id)
             log.info("%s: removed or disabled; no longer scheduled", source_id)
         now = self._clock()
+        new = [source_id for source_id in wanted if source_id not in old]
+        states = self._store.source_states(new) if run_new_now and new else {}
         for source_id, source in wanted.items():
             timing = Timing.of(source)
             if source_id not in old:
-                extra = {"next_run_time": now} if run_new_now else {}
+                extra = {}
+                if run_new_now:  # now if due (service rules), else when it next is due
+                    state = states[source_id]
+                    due = now if is_due(source, state, now) else next_due(source, state)
+                    extra = {"next_run_time": due}
                 self._scheduler.add_job(
                     self._job,
                     trigger=make_trigger(timing),

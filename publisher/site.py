@@ -22,9 +22,10 @@ from .render.digest import closed_periods, digest_feed, digest_stem
 from .render.pages import INDEX, OPML, FeedSummary, feed_page, index_page, opml
 from .service import state_label
 from .store import Store
-from .write import write_if_changed
+from .write import open_writer
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # dates a feed that never had an entry
+PAGE_AGE = 3600  # seconds caches may keep the pages (Cache-Control on S3)
 
 
 def write_site(
@@ -33,14 +34,14 @@ def write_site(
     site: Site,
     store: Store,
     now: datetime,
-    out_dir: Path | None = None,
+    out_dir: Path | str | None = None,
 ) -> tuple[str, ...]:
     """Write index.html, feeds.opml, each source's page and digests; return the paths
     written. ``sources``: the enabled ones (all of them, not only those just run)."""
-    out = out_dir if out_dir is not None else site.output
+    out = open_writer(out_dir if out_dir is not None else site.output, generated=now)
     todo = tuple(sources)
     states = store.source_states(source.id for source in todo)
-    files: dict[Path, bytes] = {}
+    files: dict[str, bytes] = {}
     rows = []
     for source in todo:
         state = states[source.id]
@@ -48,7 +49,7 @@ def write_site(
             source.id, limit=source.max_entries, max_age_days=source.max_age_days, now=now
         )
         feed = source_feed(source, site, entries, fallback_updated=state.newest or EPOCH)
-        files[out / f"{source.id}.html"] = feed_page(feed, site.outputs)
+        files[f"{source.id}.html"] = feed_page(feed, site.outputs)
         kind = source.digest or site.digest
         if kind:
             periods = closed_periods(kind, source.tz, now)
@@ -58,8 +59,8 @@ def write_site(
             digest = digest_feed(
                 source, site, kind, periods, seen, fallback_updated=state.newest or EPOCH
             )
-            paths = output_paths(out, digest.stem, site.outputs)
-            files.update(zip(paths, render(digest, site.outputs).values(), strict=True))
+            names = (path.name for path in output_paths(Path(), digest.stem, site.outputs))
+            files.update(zip(names, render(digest, site.outputs).values(), strict=True))
         rows.append(
             FeedSummary(
                 feed=feed, outputs=site.outputs, state=state_label(source, state),
@@ -68,6 +69,8 @@ def write_site(
             )
         )  # fmt: skip
     title = "Feeds"
-    files[out / INDEX] = index_page(title, rows, opml_url=f"{site.base_url}{OPML}")
-    files[out / OPML] = opml(title, rows, prefer=site.outputs[0])
-    return tuple(str(path) for path, data in files.items() if write_if_changed(path, data))
+    files[INDEX] = index_page(title, rows, opml_url=f"{site.base_url}{OPML}")
+    files[OPML] = opml(title, rows, prefer=site.outputs[0])
+    return tuple(
+        out.where(name) for name, data in files.items() if out.write(name, data, max_age=PAGE_AGE)
+    )

@@ -8,6 +8,10 @@ There is no ``fsync`` before the move (it was a third of a first run's write tim
 feed file is derived from the state store, and the next run rewrites any file whose bytes
 differ from what it renders, so even a file cut short by a power failure heals itself.
 The store makes the same trade (SQLite WAL with ``synchronous=NORMAL``).
+
+Where feeds go is a seam (:class:`FeedWriter`), chosen by ``site.output``: a local folder
+(:class:`LocalWriter`, the default) or an ``s3://bucket/prefix`` URL
+(:class:`publisher.s3write.S3Writer`, ``publisher[scale]``).
 """
 
 from __future__ import annotations
@@ -16,9 +20,56 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from .faults import output_error
+
+S3_SCHEME = "s3://"
+
+
+class FeedWriter(Protocol):
+    """Where a run's feed files go. ``name`` is a file name, e.g. ``newsroom.atom``."""
+
+    def write(self, name: str, data: bytes, *, max_age: int) -> bool:
+        """Store ``data`` as ``name`` unless it already holds exactly that; True if written.
+        ``max_age``: seconds readers and caches may keep it."""
+        ...
+
+    def stamp(self, names: Iterable[str]) -> str | None:
+        """What identifies these files as written; None when one is missing."""
+        ...
+
+    def where(self, name: str) -> str:
+        """The file's full location, for reports."""
+        ...
+
+
+class LocalWriter:
+    """Feed files in a local folder (atomic replace, only when bytes change)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def write(self, name: str, data: bytes, *, max_age: int) -> bool:
+        return write_if_changed(self.folder / name, data)
+
+    def stamp(self, names: Iterable[str]) -> str | None:
+        return files_stamp(self.folder / name for name in names)
+
+    def where(self, name: str) -> str:
+        return str(self.folder / name)
+
+
+def open_writer(location: Path | str, *, generated: datetime) -> FeedWriter:
+    """The writer ``site.output`` names. ``generated``: when the run rendered its files
+    (an S3 object written by a later run is never replaced by an earlier one's)."""
+    if isinstance(location, str) and location.startswith(S3_SCHEME):
+        from .s3write import S3Writer
+
+        return S3Writer(location, generated=generated)
+    return LocalWriter(Path(location))
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from .support import NOW, ROOT, SEED
+from .support.scale import Postgres
 from .support.server import LocalServer, Servers
 
 
@@ -102,3 +103,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call":
         item._call_report = report  # type: ignore[attr-defined]  # read by the guard above
     return report
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL server on loopback for the whole session (started on first use)."""
+    server = Postgres()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: Postgres) -> str:
+    """The URL of a new, empty PostgreSQL database."""
+    return postgres.database()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from benchmarks import extraction
 from publisher import authoring
 from publisher.cli import main
 from publisher.config import parse_config
@@ -166,3 +167,15 @@ def test_preview_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
     _, err = preview.communicate(timeout=60)
     assert b"Traceback" not in err and b"BrokenPipeError" not in err
     assert preview.returncode in (0, 141)
+
+
+def test_held_out_pages_are_scored() -> None:
+    """The held-out pages (tests/data/listing, never used to tune detection) load, have
+    hand-written entries, and are scored; their figures are reported, and kept here."""
+    ids = extraction.page_ids(extraction.HELD_OUT)
+    assert len(ids) >= 2
+    scores = extraction.evaluate(extraction.HELD_OUT)
+    assert all(s.truth > 0 for s in scores)
+    total = extraction.summary(scores)
+    for key, target in extraction.TARGETS.items():
+        assert total[key] >= target, f"held-out {key}: {total[key]:.3f} < {target}"

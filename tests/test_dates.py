@@ -229,3 +229,34 @@ def test_numeric_dates_in_their_order(day, order, sep) -> None:
     text = sep.join(parts[c] for c in order)
     value = public_parse(text, now=MARCH, order=order)
     assert value is not None and value.date() == day
+
+
+NOON = datetime(2026, 3, 15, 12, tzinfo=UTC)  # a fetch time on the hour, as cron runs
+
+
+@pytest.mark.parametrize(
+    ("text", "languages", "expected"),
+    [
+        # A time equal to the fetch time's clock is still a time ("day" from dateparser).
+        ("Ieri alle 12:00", ["it"], datetime(2026, 3, 14, 12, 0)),
+        ("Ieri", ["it"], datetime(2026, 3, 14)),
+        # A range of days is its first day; numeric dates are no range.
+        ("June 12-14, 2021", ["en"], datetime(2021, 6, 12)),
+        ("12.-14. Juni 2021", ["de"], datetime(2021, 6, 12)),
+        ("12.-14.06.2021", ["de"], datetime(2021, 6, 12)),
+        ("12 - 14 czerwca 2021", ["pl"], datetime(2021, 6, 12)),
+        ("06-17-2014", ["en"], datetime(2014, 6, 17)),
+        # A zone in brackets counts when it is the only one; a note in brackets does not.
+        ("08/17/14 17:00 (PDT)", ["en"], datetime(2014, 8, 18, 0, 0)),
+        ("Fri Sep 23 2016 10:34:51 GMT+0800 (CST)", ["en"], datetime(2016, 9, 23, 2, 34, 51)),
+        # A weekday alone is the last such day, never one dateutil makes up.
+        ("Friday", ["en"], datetime(2026, 3, 13)),
+        # Halves of the day before a 12-hour time.
+        ("2010年2月14日下午3点25分", ["zh"], datetime(2010, 2, 14, 15, 25)),
+        ("2010年2月14日星期日下午3点25分", ["zh"], datetime(2010, 2, 14, 15, 25)),
+        ("2016年9月14日晚8:00", ["zh"], datetime(2016, 9, 14, 20, 0)),
+    ],
+)
+def test_forms_found_in_the_real_strings_table(text, languages, expected) -> None:
+    value = public_parse(text, now=NOON, languages=languages)
+    assert value is not None and value.replace(tzinfo=None) == expected

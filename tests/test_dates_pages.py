@@ -161,19 +161,32 @@ def test_preview_warns_about_the_order_and_a_date_far_out_of_it(tmp_path: Path) 
 # -- the real-strings table ---------------------------------------------------------------
 
 
+NAMED = ("en", "de", "fr", "es", "pt", "it", "nl", "ru", "uk", "pl", "tr", "ja", "zh", "ar")
+# Per named language, at least 90% right, but for gaps docs/dates.md explains: Arabic
+# pages that print the Levantine month name beside the Egyptian one ("شباط فبراير").
+FLOOR, GAPS = 0.90, {"ar": 0.75}
+
+
 def test_the_table_holds_real_strings_in_twenty_languages() -> None:
     cases = list(bench.table_cases())
+    assert len(cases) >= 400
     assert len({case.languages[0] for case in cases}) >= 20
     assert all(case.source for case in cases)
-    needed = {"en", "de", "fr", "es", "pt", "it", "nl", "ru", "uk", "pl", "tr", "ja", "zh", "ar"}
-    assert needed <= {case.languages[0] for case in cases}
+    counts = {code: sum(case.languages[0] == code for case in cases) for code in NAMED}
+    assert min(counts.values()) >= 15, counts
 
 
 def test_accuracy_on_the_table() -> None:
     cases = list(bench.table_cases())
-    checked = sum(n for n, _ in bench.accuracy(cases).values())
-    right = sum(ok for _, ok in bench.accuracy(cases).values())
+    per_language = bench.accuracy(cases)
+    checked = sum(n for n, _ in per_language.values())
+    right = sum(ok for _, ok in per_language.values())
     assert right / checked >= 0.95, [c.text for c in bench.misses(cases)]
+    low = {
+        code: f"{ok}/{n}" for code, (n, ok) in per_language.items()
+        if code in NAMED and ok / n < GAPS.get(code, FLOOR)
+    }  # fmt: skip
+    assert not low, low
     impossible = [case for case in cases if case.expected == "none"]
     assert impossible and all(bench.check(case) for case in impossible)
 

@@ -21,7 +21,7 @@ from publisher.model import RobotsFile, Timeout
 from publisher.retrieve import Validators
 from publisher.robots import RobotsCache
 
-from .support.records import Sleeps, fetch, source
+from .support.records import FakeClock, Sleeps, fetch, source
 from .support.server import LocalServer, Reply, redirect, serving, silent_port
 
 HTML = b"<html><head><title>t</title></head><body><p>hello</p></body></html>"
@@ -428,19 +428,6 @@ def test_a_broken_secret_is_not_shown_in_the_error(serve, session):
 
 
 # -- the host gate -------------------------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def test_gate_spaces_requests_to_one_host_by_min_delay():

@@ -11,40 +11,25 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 
 import pytest
 
 from publisher.errors import FetchError
 from publisher.fetch import fetch_page, make_session
 from publisher.hosts import HostGate
-from publisher.model import Source, Timeout
+from publisher.model import Source
 from publisher.robots import RobotsCache
 
+from .support import records
+from .support.records import FakeClock
 from .support.server import Reply
 
 HTML = b"<html><head><title>t</title></head><body><p>hello</p></body></html>"
 
 
-class FakeClock:
-    """The gate's clock and sleep: sleeping moves the clock, nothing waits."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 def source(url: str, **kw: object) -> Source:
-    base = Source(id="s", url=url, title="S", home=url, min_delay=0.0, retries=1,
-                  allow_private=True, timeout=Timeout(connect=2.0, read=2.0))  # fmt: skip
-    return replace(base, **kw)  # type: ignore[arg-type]
+    """The shared test source, with one retry."""
+    return records.source(url, **{"retries": 1, **kw})
 
 
 @pytest.mark.slow

@@ -292,3 +292,27 @@ def test_sigterm_wait_is_bounded(tmp_path: Path):
     assert done is not None
     assert "1 job(s) still running after 0.5s; stopping without them" in done
     assert not (tmp_path / "feeds" / "stuck.atom").exists()
+
+
+def test_a_restart_runs_at_once_only_the_sources_that_are_due(tmp_path: Path) -> None:
+    """The service rules (publisher.service) decide the first run of each job: a source
+    that succeeded ten minutes ago waits for its interval; one never run goes now."""
+    sources = [text_source("recent", "bulletin.txt"), text_source("never", "bulletin.txt")]
+    path = bulletin_config(tmp_path, sources, defaults={"every": "1h", "jitter": 0})
+    config = load_config(path)
+    recent = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    with Store(config.site.state) as store, make_session() as session:
+        store.commit_success(
+            "recent", None, now=recent, status=200, etag=None, last_modified=None,
+            entries_seen=None,
+        )  # fmt: skip
+        scheduler = Scheduler(config, store=store, session=session, initial_run=True)
+        scheduler._scheduler.start(paused=True)  # plan only: no job runs
+        try:
+            scheduler.apply(config, run_new_now=True)
+            runs = scheduler.next_runs()
+        finally:
+            scheduler._scheduler.shutdown(wait=False)
+    assert runs["never"] is not None and runs["never"] <= datetime.now(UTC)
+    assert runs["recent"] is not None
+    assert abs(runs["recent"] - (recent + timedelta(hours=1))) < timedelta(seconds=5)

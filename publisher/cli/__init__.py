@@ -44,7 +44,7 @@ __all__ = ["main"]
 # Each command's module, imported only when the command runs: `--help`, `validate` and
 # `status` start without the fetching, parsing and rendering libraries.
 COMMANDS = {
-    "run": "run", "schedule": "run", "repair": "run",
+    "run": "run", "schedule": "run", "repair": "run", "worker": "run",
     "validate": "show", "status": "show", "schema": "show", "init": "author", "preview": "author",
 }  # fmt: skip
 
@@ -147,6 +147,23 @@ def _parser() -> argparse.ArgumentParser:
         help="on SIGTERM, how long jobs in flight may take to finish (default: %(default)s)",
     )
     schedule.set_defaults(command="schedule")
+
+    worker = commands.add_parser(
+        "worker", parents=[common],
+        help="run jobs from the shared PostgreSQL queue (site.state postgresql://; any number)",
+    )  # fmt: skip
+    worker.add_argument("--name", help="this worker's name in `publisher status` "
+                        "(default: host:pid)")  # fmt: skip
+    worker.add_argument(
+        "--tick", type=_positive_int, default=60, metavar="SECONDS",
+        help="how often due sources are queued (default: %(default)s)",
+    )  # fmt: skip
+    worker.add_argument(
+        "--heartbeat", type=float, default=10.0, metavar="SECONDS",
+        help="heartbeat interval; a worker silent for 3 of them has its job retried "
+        "(default: %(default)s)",
+    )  # fmt: skip
+    worker.set_defaults(command="worker")
 
     validate = commands.add_parser(
         "validate", parents=[common], help="check the configuration offline"

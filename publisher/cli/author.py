@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..config import load_config
+from ..config import load_site
 from ..errors import ConfigError, PublisherError
 from ..model import Config, Entry, Source
 from .exits import EXIT_FAILED, EXIT_OK
@@ -32,6 +32,11 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     init.add_argument(
         "--write", action="store_true", help="also append the entry to the configuration file"
     )
+    init.add_argument(
+        "--allow-private", action="store_true",
+        help="fetch from a private or loopback address (also when the -c file says "
+        "site.allow_private: true)",
+    )  # fmt: skip
     init.set_defaults(command="init", needs_config=False)
 
     preview = commands.add_parser(
@@ -48,15 +53,19 @@ def cmd_init(args: argparse.Namespace, config: Config | None) -> int:
     from ..fetch import make_session
 
     path = Path(args.config)
-    contact = None
+    contact, allow_private = None, bool(args.allow_private)
+    allow_addresses: tuple[str, ...] = ()
     if path.exists():
-        contact = load_config(path).site.contact
+        site = load_site(path)
+        contact, allow_addresses = site.contact, site.allow_addresses
+        allow_private = allow_private or site.allow_private
     now = datetime.now(UTC)
     with make_session(contact=contact) as session:
         try:
             found = authoring.find_source(
-                args.url, source_id=args.source_id, session=session, now=now
-            )
+                args.url, source_id=args.source_id, session=session, now=now,
+                allow_private=allow_private, allow_addresses=allow_addresses,
+            )  # fmt: skip
         except PublisherError as exc:
             print(f"publisher: nothing convincing found: {exc}", file=sys.stderr)
             return EXIT_FAILED

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 import requests
@@ -39,22 +40,31 @@ def _writer(config: Config, *, command: str) -> Iterator[tuple[Store, requests.S
     """What a command that writes needs: the state lock, the store and one session.
 
     Under the lock, temporary feed files a killed run left behind are removed first.
+    A PostgreSQL store (site.state a URL) has no state folder to lock: it is shared by
+    design, and ``publisher worker`` coordinates through it.
     """
+    state, output = config.site.state, config.site.output
+    state_lock = (
+        StateLock(lock_path(state), command=command)
+        if isinstance(state, Path)
+        else contextlib.nullcontext()
+    )
     output_lock = (
-        contextlib.nullcontext()
-        if same_folder(config.site.output, config.site.state.parent)
-        else FolderLock(config.site.output)  # two configurations sharing one output folder
+        FolderLock(output)  # two configurations sharing one output folder
+        if isinstance(output, Path)
+        and not (isinstance(state, Path) and same_folder(output, state.parent))
+        else contextlib.nullcontext()
     )
     with (
-        StateLock(lock_path(config.site.state), command=command),
+        state_lock,
         output_lock,
-        Store(config.site.state) as store,
+        Store(state) as store,
         make_session(
             contact=config.site.contact,
             hosts=count_hosts(s.url for s in config.sources if not s.is_local),
         ) as session,
     ):
-        for path in remove_temp_files(config.site.output):
+        for path in remove_temp_files(output) if isinstance(output, Path) else ():
             log.info("removed %s, left by an interrupted run", path)
         yield store, session
 
@@ -120,10 +130,17 @@ def cmd_repair(args: argparse.Namespace, config: Config) -> int:
             f"--only: no source with id {exc.args[0]}", path=str(config.path)
         ) from None
     code = EXIT_OK
+    if not isinstance(config.site.output, Path):
+        raise ConfigError(
+            f"repair reads feed files from a local folder; site.output is {config.site.output}:"
+            " copy the .atom files to a folder and point site.output at it for the repair",
+            path=str(config.path),
+        )
+    output = config.site.output
     with _writer(config, command="repair") as (store, _session):
         for source in sources:
             try:
-                added = restore(store, source, config.site.output)
+                added = restore(store, source, output)
             except PublisherError as exc:
                 print(f"{source.id}: FAILED  {exc}", file=sys.stderr)
                 code = EXIT_FAILED
@@ -199,6 +216,13 @@ def cmd_schedule(args: argparse.Namespace, config: Config) -> int:
             logging.shutdown()
             sys.stdout.flush()
             os._exit(EXIT_FAILED)
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace, config: Config) -> int:
+    from ..worker import serve  # imports Procrastinate (publisher[scale])
+
+    serve(config.path, name=args.name, tick=args.tick, heartbeat=args.heartbeat)
     return EXIT_OK
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from ..filters import verdict
@@ -15,6 +16,7 @@ from ..service import BAD_STATES, Status, status
 from ..store import Store
 from ..triggers import Timing
 from ..window import source_window
+from ..write import FeedWriter, open_writer
 from .exits import EXIT_FAILED, EXIT_OK
 
 
@@ -28,10 +30,13 @@ def cmd_validate(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def status_row(config: Config, standing: Status, *, in_feed: int | None = None) -> dict[str, Any]:
+def status_row(
+    config: Config, standing: Status, *, in_feed: int | None = None, out: FeedWriter | None = None
+) -> dict[str, Any]:
     """One source's row for ``publisher status`` (see :mod:`publisher.service`)."""
     source, state = standing.source, standing.state
-    paths = output_paths(config.site.output, source.id, config.site.outputs)
+    out = out or open_writer(config.site.output, generated=datetime.now(UTC))
+    names = tuple(p.name for p in output_paths(Path(), source.id, config.site.outputs))
     return {
         "id": state.id,
         "state": standing.label,
@@ -47,8 +52,9 @@ def status_row(config: Config, standing: Status, *, in_feed: int | None = None) 
         "schedule": Timing.of(source).describe(),
         "next_due": _iso(standing.next_due),
         "due_now": standing.due_now,
-        "feeds": [str(path) for path in paths],
-        "feeds_present": all(path.exists() for path in paths),
+        "feeds": [out.where(name) for name in names],
+        "feeds_present": out.stamp(names) is not None,
+        "worker": state.worker,
     }
 
 
@@ -58,13 +64,14 @@ def _iso(value: datetime | None) -> str | None:
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
     now = datetime.now(UTC)
+    out = open_writer(config.site.output, generated=now)
     with Store(config.site.state) as store:
         states = store.source_states(source.id for source in config.sources)
         rows = []
         for source in config.sources:
             feed = source_window(store, source, now=now)  # after its filters
             standing = status(source, states[source.id], now)
-            row = status_row(config, standing, in_feed=len(feed))
+            row = status_row(config, standing, in_feed=len(feed), out=out)
             rows.append({**row, **shape_status(store, source)})
     bad = any(row["state"] in BAD_STATES for row in rows)
     if args.json:
@@ -93,9 +100,10 @@ def print_status(rows: list[dict[str, Any]], *, quiet: bool, out: TextIO | None 
     if quiet:
         rows = [row for row in rows if row["state"] in BAD_STATES]
     width = max([len("SOURCE"), *(len(row["id"]) for row in rows)])
+    ran = max([len("WORKER"), *(len(row.get("worker") or "-") for row in rows)])
     print(
         f"{'SOURCE':<{width}}  {'STATE':<8}  {'LAST SUCCESS':<20}  FAIL  FEED  FILT  TEXT  "
-        f"{'NEWEST ENTRY':<20}  {'NEXT DUE':<20}  LAST ERROR",
+        f"{'NEWEST ENTRY':<20}  {'NEXT DUE':<20}  {'WORKER':<{ran}}  LAST ERROR",
         file=out,
     )
     for row in rows:
@@ -104,7 +112,8 @@ def print_status(rows: list[dict[str, Any]], *, quiet: bool, out: TextIO | None 
             f"{row['id']:<{width}}  {row['state']:<8}  {_short(row['last_success']) or '-':<20}  "
             f"{row['failures']:>4}  {row['entries_in_feed'] or 0:>4}  "
             f"{row.get('entries_filtered', 0):>4}  {row.get('full_text', 0):>4}  "
-            f"{_short(row['newest_entry']) or '-':<20}  {next_due:<20}  {row['last_error'] or ''}",
+            f"{_short(row['newest_entry']) or '-':<20}  {next_due:<20}  "
+            f"{row.get('worker') or '-':<{ran}}  {row['last_error'] or ''}",
             file=out,
         )
     for row in rows:

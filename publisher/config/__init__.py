@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..model import Config, Source
+from ..model import Config, Site, Source
 from .build import DEFAULT_KEYS, SLUG, TOP_KEYS, build_source, source_options
 from .check import Checker
 from .document import load
 from .shape import build_collections
 from .site import build_site
 
-__all__ = ["load_config", "parse_config"]
+__all__ = ["load_config", "load_site", "parse_config"]
 
 
 def load_config(path: str | Path) -> Config:
@@ -39,6 +39,21 @@ def load_config(path: str | Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the file: {exc}", path=str(path)) from exc
     return parse_config(text, path=path)
+
+
+def load_site(path: str | Path) -> Site:
+    """Only the ``site:`` of the file at ``path`` (``init`` adds to a file whose
+    ``sources:`` may still be empty); ConfigError as :func:`load_config`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the file: {exc}", path=str(path)) from exc
+    document = load(text, str(path))
+    if document is None:
+        raise ConfigError("the file is empty; start it with 'site:' and 'sources:'", path=str(path))
+    top = Checker(str(path), document, "top level", TOP_KEYS)
+    return build_site(top, str(path), path.resolve().parent)
 
 
 def parse_config(text: str, *, path: Path) -> Config:

@@ -10,6 +10,7 @@ from typing import Any
 from ..model import Site
 from ..model.config import yaml_keys
 from ..render import OUTPUTS
+from ..store.connection import POSTGRES_SCHEMES
 from .check import Checker
 from .ranges import check_range, parse_url, schema_of
 
@@ -48,8 +49,8 @@ def build_site(top: Checker, name: str, base_dir: Path) -> Site:
     check_range(check, Site, "processes", processes)
     return Site(
         base_url=base_url,
-        output=base_dir / check.get("output", str, "feeds"),
-        state=base_dir / check.get("state", str, ".publisher/state.db"),
+        output=_location(check.get("output", str, "feeds"), base_dir, ("s3://",)),
+        state=_location(check.get("state", str, ".publisher/state.db"), base_dir, POSTGRES_SCHEMES),
         contact=contact,
         workers=workers,
         processes=processes,
@@ -58,6 +59,11 @@ def build_site(top: Checker, name: str, base_dir: Path) -> Site:
         allow_addresses=_networks(check),
         **site_outputs(check),
     )
+
+
+def _location(value: str, base_dir: Path, schemes: tuple[str, ...]) -> Path | str:
+    """A URL with one of ``schemes`` as it is; anything else a path from ``base_dir``."""
+    return value if value.startswith(schemes) else base_dir / value
 
 
 def site_outputs(check: Checker) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from .checks import order_warnings, out_of_order
 from .errors import DateError
 from .fast import (
     NUMERIC,
+    TZINFOS,
     WEEKDAY_NOTE,
     numeric_parts,
     pop_zone,
@@ -56,6 +57,13 @@ __all__ = [
 # Separators pages put between a date and its time or type: "May 5, 2024 • 9:46 AM EDT".
 _NOISE = re.compile(r"[•·|]+")
 _SPACE = re.compile(r"\s+")
+# A range of days reads as its first day: "12-14 June 2021", "12.-14. Juni 2021", "June
+# 12-14, 2021", "12.-14.06.2021" (numeric dates such as "06-17-2014" are no range).
+_RANGES = (
+    (re.compile(r"(?<![\d.:/-])(\d{1,2})\.?\s*[-–]\s*\d{1,2}(\.?)(?=\s+[^\W\d_])"), r"\1\2"),
+    (re.compile(r"(?<=[^\W\d_])(\.?\s+\d{1,2})\s*[-–]\s*\d{1,2}(?=,?\s+\d{4}\b)"), r"\1"),
+    (re.compile(r"(?<![\d.:/-])(\d{1,2}\.)-\d{1,2}\.(?=\d{1,2}\.\d{2,4}\b)"), r"\1"),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,7 +113,7 @@ def read_date(
         raise ValueError(f"order must be one of {', '.join(ORDERS)} or None, not {order!r}")
     zone = zoneinfo.ZoneInfo(tz) if isinstance(tz, str) else tz
     cleaned = _SPACE.sub(" ", _NOISE.sub(" ", text)).strip(" ,;")
-    cleaned = WEEKDAY_NOTE.sub("", cleaned) or cleaned
+    cleaned = _without_note(cleaned)
     if not cleaned:
         raise DateError("empty date")
     relative = False
@@ -118,12 +126,27 @@ def read_date(
     return Reading(value=min(value.astimezone(UTC), now.astimezone(UTC)), relative=relative)
 
 
+def _without_note(text: str) -> str:
+    """``text`` without a note in brackets at its end ("(Mon)", "（金）"), unless the note is
+    the only zone the text names: "17:00 (PDT)" keeps PDT, "GMT+0800 (CST)" drops CST."""
+    note = WEEKDAY_NOTE.search(text)
+    if note is None:
+        return text
+    rest, inner = text[: note.start()], note.group(0).strip(" ()（）")
+    if inner in TZINFOS and pop_zone(rest)[1] is None:
+        return f"{rest} {inner}"
+    return rest or text
+
+
 def _read_free(
     text: str, *, now: datetime, tz: tzinfo, languages: Sequence[str] | None, order: str | None
 ) -> tuple[datetime, bool]:
     iso = read_iso(text)
     if iso is not None:
         return iso, False
+    if "-" in text or "–" in text:  # after ISO 8601, the commonest form with dashes
+        for pattern, first in _RANGES:
+            text = pattern.sub(first, text)
     if languages is None or any(_english(tag) for tag in languages):
         named = read_english_named(text)  # "March 7, 2026": the commonest form, first
         if named is not None:
@@ -188,7 +211,7 @@ def _check_order(text: str, value: datetime, order: str) -> None:
     if not year_first and numeric_votes(text) is None:
         return  # no day-month numeric date (maybe a time: "10.30 Uhr")
     _, month, day = numeric_parts(match, order)
-    if (value.month, value.day) != (month, day):
+    if (value.month, value.day) == (day, month) != (month, day):  # swapped, not a range
         raise DateError(
             f"{text!r} does not name a day read in the page's order ({order}); check date_order"
         )

@@ -114,10 +114,14 @@ NUMERIC = re.compile(
 
 # "2024年3月15日", "3月23日", "2024년 3월 15일", with a time "6时35分" / "6:35": dateparser
 # reads the first but not the year-less ones that Chinese and Japanese lists print.
+_HALVES = "上午|下午|午前|午後|凌晨|早上|中午|晚上|晚|오전|오후"  # of the day, before a time
 _CJK = re.compile(
     r"(?:(?P<y>\d{4})\s*[年년]\s*)?(?P<m>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})\s*[日일号號]"
-    r"(?:\s*(?:[(（][^)）]{1,4}[)）])?\s*(?P<H>\d{1,2})\s*[时時:：시]\s*(?P<M>\d{2})\s*[分분]?)?"
+    r"(?:\s*(?:[(（][^)）]{1,4}[)）]|星期.|周.|礼拜.)?\s*(?P<half>" + _HALVES + r")?\s*"
+    r"(?P<H>\d{1,2})\s*[时時点點:：시]\s*(?P<M>\d{2})?\s*[分분]?)?"
 )
+# The halves of the day that put a 12-hour clock after noon: 下午 3点 is 15:00.
+_AFTERNOON = frozenset(("下午", "午後", "晚上", "晚", "오후"))
 # A weekday in brackets after a date: "2026.03.22 (일)", "2024/03/15（金）", "(Mon)".
 WEEKDAY_NOTE = re.compile(r"\s*[(（][^\d()（）]{1,4}[)）]\s*$")
 
@@ -129,6 +133,8 @@ def read_cjk(text: str, *, now: datetime) -> datetime | None:
         return None
     month, day = int(match.group("m")), int(match.group("d"))
     hour, minute = int(match.group("H") or 0), int(match.group("M") or 0)
+    if match.group("half") in _AFTERNOON and hour < 12:
+        hour += 12
     try:
         if match.group("y"):
             return datetime(int(match.group("y")), month, day, hour, minute)  # noqa: DTZ001
@@ -214,6 +220,8 @@ def read_english(text: str, *, order: str, now: datetime, tz: tzinfo) -> datetim
     named = read_english_named(text)
     if named is not None:
         return named
+    if not any(char.isdigit() for char in text):
+        return None  # "Friday", "today": dateutil would make a date up from its default
     if not all(word.lower() in _ENGLISH_WORDS for word in _WORDS.findall(text)):
         return None  # a word dateutil does not know: not English, not for dateutil
     dayfirst, yearfirst = order == "DMY", order == "YMD"

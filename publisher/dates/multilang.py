@@ -16,10 +16,11 @@ from typing import Any
 
 from .errors import DateError
 
-# Two fetch times a whole number of weeks apart, in other months: a relative date ("vor
-# 2 Tagen", "Montag", "10 months ago") moves to another day of the year with the fetch
-# time; a year-less one ("3. März") keeps its month and day.
-_SHIFT = timedelta(weeks=57)
+# Two fetch times a whole number of weeks (and a few minutes) apart, in other months: a
+# relative date ("vor 2 Tagen", "Montag", "10 months ago") moves to another day of the
+# year with the fetch time; a year-less one ("3. März") keeps its month and day; a time
+# the text gives ("Ieri alle 12:00") stays when the fetch time's clock moves.
+_SHIFT = timedelta(weeks=57, minutes=7)
 _PARSERS = ["relative-time", "custom-formats", "absolute-time"]  # no epochs, no 20261014
 
 
@@ -69,13 +70,15 @@ def read_any(
     if value is None:
         where = f" in {', '.join(languages)}" if languages else ""
         raise DateError(f"{text!r} is not a date{where} (or names a day that does not exist)")
-    relative = False
+    relative = timed = False
     if str(value.year) not in text:  # a year printed in the text: absolute, no second parse
         shifted, _ = _parse(text, languages, order, base - _SHIFT)
         relative = shifted is not None and (value.month, value.day) != (shifted.month, shifted.day)
+        # dateparser says "day", not "time", when the time given is the fetch time's clock
+        timed = shifted is not None and value.time() == shifted.time()
     if period == "year" and not relative:
         raise DateError(f"{text!r} gives only a year, not a date")
-    if relative and period != "time":
+    if relative and period != "time" and not timed:
         value = value.replace(hour=0, minute=0, second=0, microsecond=0)
     return Found(value=value, relative=relative)
 

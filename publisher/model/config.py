@@ -287,9 +287,15 @@ class Source:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Site:
     base_url: str = req("the http(s) address where the output folder is published")
-    output: Path = opt(Path("feeds"), "the output folder", schema={"type": "string"})
-    state: Path = opt(
-        Path(".publisher/state.db"), "the state store (SQLite file)", schema={"type": "string"}
+    # A folder and a SQLite file, or (publisher[scale], issue 18) an s3://bucket/prefix
+    # URL and a postgresql:// URL, kept as text.
+    output: Path | str = opt(
+        Path("feeds"), "the output folder, or s3://bucket/prefix", schema={"type": "string"}
+    )
+    state: Path | str = opt(
+        Path(".publisher/state.db"),
+        "the state store: a SQLite file, or postgresql://user@host/db",
+        schema={"type": "string"},
     )
     contact: str | None = opt(doc="an address or URL sent in the User-Agent", schema=_LINE)
     workers: int = opt(

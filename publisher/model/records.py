@@ -114,5 +114,6 @@ class SourceState:
     entries_seen: int | None = None
     layout_failures: int = 0  # consecutive runs without usable entries
     feed_digest: str | None = None  # stamp of the files last written; None: they are behind
+    worker: str | None = None  # the `publisher worker` that last ran it (None: run, schedule)
     entries_stored: int = 0
     newest: datetime | None = None

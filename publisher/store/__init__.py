@@ -1,10 +1,13 @@
-"""The embedded state store: SQLite through the standard library.
+"""The state store: SQLite through the standard library, or PostgreSQL (site.state a
+``postgresql://`` URL, see :mod:`publisher.store.connection`), with the same SQL.
 
 It remembers every entry a source ever showed (first seen, last seen, content
 fingerprint) and each source's last fetch (validators, outcome, failure count).
 
-    schema   migrations (PRAGMA user_version) and connection set-up
-    rows     records <-> rows
+    schema      migrations, the same for both engines
+    connection  what differs between the engines (placeholders, BEGIN, schema version)
+    rows        records <-> rows
+    side        articles (full text) and robots.txt files, beside the entries
 
 A page is read with one call (:meth:`Store.prior`) and written in one transaction
 (:meth:`Store.commit_success`); what a run learnt of its unchanged pages and of the feed
@@ -20,13 +23,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from ..decide import MergePlan
 from ..errors import StoreError
 from ..faults import store_error
-from ..model import RobotsFile, SourceState, StoredEntry
+from ..model import SourceState, StoredEntry
+from .connection import Connection, open_connection
 from .rows import chunks, entry_of, row_of, state_of, to_ts
-from .schema import MIGRATIONS, SCHEMA_VERSION, sql_statements, use_wal
+from .schema import MIGRATIONS, SCHEMA_VERSION, sql_statements
+from .side import SideTables
 
 # Failure kinds that mean "the page answered, but without usable entries".
 LAYOUT_KINDS = frozenset({"layout", "extract"})
@@ -41,32 +47,31 @@ class Prior:
     next_seq: int
 
 
-class Store:
-    """A state store on one SQLite file. Use as a context manager, or call :meth:`close`."""
+class Store(SideTables):
+    """A state store on a SQLite file or a PostgreSQL database. Use as a context manager,
+    or call :meth:`close`."""
 
-    def __init__(self, path: Path | str, *, readonly: bool = False):
-        """``readonly``: only read an existing store (a worker process of the run's pool,
+    def __init__(self, path: Path | str, *, worker: str | None = None, readonly: bool = False):
+        """``path``: a SQLite file, or a ``postgresql://`` URL. ``worker``: the name
+        recorded against each source this store records a run of (``publisher worker``).
+        ``readonly``: only read an existing store (a worker process of the run's pool,
         beside the run's one writer): no migration, no write."""
-        self.path = Path(path)
+        self.path = path if isinstance(path, str) and "://" in path else Path(path)
+        self.worker = worker
         self._lock = threading.RLock()
         try:
-            if readonly:
-                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
-                                           check_same_thread=False, timeout=30)  # fmt: skip
-                self._db.row_factory = sqlite3.Row
-                return
-            if str(path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                str(path), isolation_level=None, check_same_thread=False, timeout=30
-            )
-            self._db.row_factory = sqlite3.Row
-            use_wal(self._db, timeout=30.0)
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            self._db: Connection = open_connection(path, readonly=readonly)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise store_error(path, exc) from exc
+        if readonly:
+            return
+        try:
+            self._migrate()
+        except BaseException as exc:
+            self._db.close()
+            if isinstance(exc, sqlite3.DatabaseError | OSError):
+                raise store_error(path, exc) from exc
+            raise
 
     def __enter__(self) -> Store:
         return self
@@ -77,17 +82,15 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
+    @property
+    def round_trips(self) -> int:
+        """Statements sent to the engine so far (each one round trip)."""
+        return self._db.round_trips
+
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            else:
-                self._db.execute("COMMIT")
+    def _transaction(self) -> Iterator[Connection]:
+        with self._lock, self._db.transaction():
+            yield self._db
 
     def _migrate(self) -> None:
         """Apply the missing migrations in one transaction.
@@ -96,7 +99,7 @@ class Store:
         store at once migrate it once.
         """
         with self._transaction() as db:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            version = db.get_version()
             if version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path}: the state store has schema version {version}, newer than "
@@ -105,7 +108,7 @@ class Store:
             for number in range(version, SCHEMA_VERSION):
                 for statement in sql_statements(MIGRATIONS[number]):
                     db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number + 1}")
+                db.set_version(number + 1)
 
     # -- entries --------------------------------------------------------------------------
 
@@ -121,7 +124,7 @@ class Store:
 
     def _rows_in(
         self, query: str, values: Iterable[str], *, before: tuple[object, ...] = ()
-    ) -> Iterator[sqlite3.Row]:
+    ) -> Iterator[Any]:
         """The rows of ``query``, whose ``IN ({marks})`` takes ``values`` (see :func:`chunks`).
         Call it holding the lock."""
         for chunk in chunks(dict.fromkeys(values)):
@@ -210,6 +213,7 @@ class Store:
 
         ``plan`` is None for an unchanged page (HTTP 304): only the outcome is recorded.
         """
+        stamp = to_ts(now)
         with self._transaction() as db:
             if plan is not None:
                 db.executemany(
@@ -234,16 +238,17 @@ class Store:
             db.execute(
                 """
                 INSERT INTO sources (id, etag, last_modified, last_attempt, last_success,
-                    last_status, failures, last_error, error_kind, entries_seen)
-                VALUES (?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?)
+                    last_status, failures, last_error, error_kind, entries_seen, worker)
+                VALUES (?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
                     etag = excluded.etag, last_modified = excluded.last_modified,
                     last_attempt = excluded.last_attempt, last_success = excluded.last_success,
                     last_status = excluded.last_status, failures = 0, last_error = NULL,
                     error_kind = NULL, layout_failures = 0,
-                    entries_seen = COALESCE(excluded.entries_seen, sources.entries_seen)
+                    entries_seen = COALESCE(excluded.entries_seen, sources.entries_seen),
+                    worker = excluded.worker
                 """,
-                (source_id, etag, last_modified, to_ts(now), to_ts(now), status, entries_seen),
+                (source_id, etag, last_modified, stamp, stamp, status, entries_seen, self.worker),
             )
             if plan is not None and plan.seen:
                 query = "UPDATE entries SET last_seen = ? WHERE source = ? AND id IN ({marks})"
@@ -257,7 +262,8 @@ class Store:
         """Add entries rebuilt from a feed file (:mod:`publisher.repair`); those the store
         already holds are kept as they are. How many were added."""
         with self._transaction() as db:
-            before = db.total_changes
+            count = "SELECT COUNT(*) FROM entries WHERE source = ?"
+            before = int(db.execute(count, (source_id,)).fetchone()[0])
             db.executemany(
                 """
                 INSERT INTO entries (source, id, title, link, summary, category,
@@ -268,7 +274,7 @@ class Store:
                 """,
                 [row_of(entry) for entry in entries if entry.source == source_id],
             )
-            return db.total_changes - before
+            return int(db.execute(count, (source_id,)).fetchone()[0]) - before
 
     def record_run(
         self,
@@ -285,7 +291,7 @@ class Store:
         one each, is most of the cost of a run where nothing changed.
         """
         stamp = to_ts(now)
-        unchanged = [(stamp, stamp, source_id) for source_id in not_modified]
+        unchanged = [(stamp, stamp, self.worker, source_id) for source_id in not_modified]
         stamps = [(digest, source_id) for source_id, digest in (published or {}).items()]
         if not (unchanged or stamps):
             return
@@ -293,7 +299,8 @@ class Store:
             db.executemany(
                 """
                 UPDATE sources SET last_attempt = ?, last_success = ?, last_status = 304,
-                    failures = 0, last_error = NULL, error_kind = NULL, layout_failures = 0
+                    failures = 0, last_error = NULL, error_kind = NULL, layout_failures = 0,
+                    worker = ?
                 WHERE id = ?
                 """,
                 unchanged,
@@ -308,85 +315,19 @@ class Store:
         A failure of a kind in :data:`LAYOUT_KINDS` (the page had no usable entries) also
         counts towards ``layout_failures``; other kinds leave that count alone.
         """
+        layout = int(kind in LAYOUT_KINDS)
         with self._transaction() as db:
             db.execute(
                 """
                 INSERT INTO sources (id, last_attempt, last_status, failures, last_error,
-                    error_kind, layout_failures)
-                VALUES (?, ?, ?, 1, ?, ?, ?)
+                    error_kind, layout_failures, worker)
+                VALUES (?, ?, ?, 1, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
                     last_attempt = excluded.last_attempt, last_status = excluded.last_status,
                     failures = sources.failures + 1, last_error = excluded.last_error,
                     error_kind = excluded.error_kind,
-                    layout_failures = sources.layout_failures + excluded.layout_failures
+                    layout_failures = sources.layout_failures + excluded.layout_failures,
+                    worker = excluded.worker
                 """,
-                (source_id, to_ts(now), status, error, kind, int(kind in LAYOUT_KINDS)),
-            )
-
-    # -- full text (publisher.fulltext) ---------------------------------------------------
-
-    def save_full_text(self, source_id: str, results: Iterable[tuple[str, str | None]]) -> None:
-        """Store fetched articles, ``(entry id, html)``; ``None`` counts a failed try.
-
-        The feed files are behind the store afterwards, until :meth:`record_run`.
-        """
-        rows = list(results)
-        if not rows:
-            return
-        with self._transaction() as db:
-            db.executemany(
-                "UPDATE entries SET content = ?, content_tries = content_tries + 1 "
-                "WHERE source = ? AND id = ?",
-                [(content, source_id, entry_id) for entry_id, content in rows],
-            )
-            if any(content is not None for _, content in rows):
-                db.execute("UPDATE sources SET feed_digest = NULL WHERE id = ?", (source_id,))
-
-    def full_text_tries(self, source_id: str, ids: Iterable[str]) -> dict[str, int]:
-        """How many fetches of these entries' articles failed so far, by id."""
-        query = "SELECT id, content_tries FROM entries WHERE source = ? AND id IN ({marks})"
-        with self._lock:
-            return {row[0]: row[1] for row in self._rows_in(query, ids, before=(source_id,))}
-
-    def full_text_counts(self, source_id: str) -> tuple[int, int]:
-        """``(entries with their article, entries whose fetch failed and gave up or waits)``."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT COUNT(content), COUNT(*) FILTER (WHERE content IS NULL AND "
-                "content_tries > 0) FROM entries WHERE source = ?",
-                (source_id,),
-            ).fetchone()
-        return int(row[0]), int(row[1])
-
-    # -- robots.txt ----------------------------------------------------------------------
-
-    def robots_files(self, *, since: datetime) -> tuple[RobotsFile, ...]:
-        """The robots.txt files fetched at ``since`` or later."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM robots WHERE fetched_at >= ? ORDER BY host", (to_ts(since),)
-            ).fetchall()
-        return tuple(
-            RobotsFile(
-                host=row["host"],
-                fetched_at=datetime.fromisoformat(row["fetched_at"]),
-                status=row["status"],
-                body=row["body"],
-            )
-            for row in rows
-        )
-
-    def save_robots_files(self, files: Iterable[RobotsFile]) -> None:
-        """Keep these robots.txt files (one per host: a newer one replaces the older)."""
-        rows = [(f.host, to_ts(f.fetched_at), f.status, f.body) for f in files]
-        if not rows:
-            return
-        with self._transaction() as db:
-            db.executemany(
-                """
-                INSERT INTO robots (host, fetched_at, status, body) VALUES (?, ?, ?, ?)
-                ON CONFLICT (host) DO UPDATE SET fetched_at = excluded.fetched_at,
-                    status = excluded.status, body = excluded.body
-                """,
-                rows,
+                (source_id, to_ts(now), status, error, kind, layout, self.worker),
             )

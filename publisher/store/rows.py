@@ -1,10 +1,10 @@
-"""Records <-> SQLite rows and values: every timestamp is stored as UTC ISO 8601 text."""
+"""Records <-> rows (SQLite or PostgreSQL): every timestamp is stored as UTC ISO 8601 text."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 from ..model import SourceState, StoredEntry
 
@@ -26,9 +26,7 @@ def chunks(values: Iterable[str]) -> Iterator[tuple[str, ...]]:
         yield items[start : start + 500]
 
 
-def state_of(
-    source_id: str, row: sqlite3.Row | None, stats: tuple[int, str | None] | None
-) -> SourceState:
+def state_of(source_id: str, row: Any, stats: tuple[int, str | None] | None) -> SourceState:
     count, newest = stats or (0, None)
     if row is None:
         return SourceState(id=source_id, entries_stored=count, newest=from_ts(newest))
@@ -45,6 +43,7 @@ def state_of(
         entries_seen=row["entries_seen"],
         layout_failures=row["layout_failures"],
         feed_digest=row["feed_digest"],
+        worker=row["worker"],
         entries_stored=count,
         newest=from_ts(newest),
     )
@@ -59,7 +58,7 @@ def row_of(entry: StoredEntry) -> tuple[object, ...]:
     )  # fmt: skip
 
 
-def entry_of(row: sqlite3.Row) -> StoredEntry:
+def entry_of(row: Any) -> StoredEntry:
     return StoredEntry(
         source=row["source"],
         id=row["id"],

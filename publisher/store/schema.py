@@ -1,13 +1,14 @@
-"""The store's schema: migrations in order, and how a connection is set up.
+"""The store's schema: migrations in order, the same for SQLite and PostgreSQL.
 
-The schema version lives in ``PRAGMA user_version``; :data:`MIGRATIONS` upgrades older
-files in order.
+The schema version lives in ``PRAGMA user_version`` (SQLite) or the ``schema_version``
+table (PostgreSQL), see :mod:`publisher.store.connection`; :data:`MIGRATIONS` upgrades
+older stores in order. Only types both engines read alike: TEXT (timestamps as UTC ISO
+8601) and INTEGER.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterator
 
 from ..errors import StoreError
@@ -91,6 +92,17 @@ _V8 = """
         ALTER TABLE entries ADD COLUMN author TEXT;
 """
 
+# Scale-out (publisher worker): which worker last ran each source, shown by `publisher
+# status`; and each host's next allowed request time, shared by every worker
+# (publisher.sharedhosts; a single process keeps it in memory and leaves this empty).
+_V9 = """
+        ALTER TABLE sources ADD COLUMN worker TEXT;
+        CREATE TABLE host_slots (
+            host        TEXT PRIMARY KEY,
+            not_before  TEXT NOT NULL
+        );
+"""
+
 # Each migration is the SQL that takes the schema from version i to i + 1.
 # Append, never edit: stores in the field are at every one of these versions.
 MIGRATIONS: tuple[str, ...] = (
@@ -102,29 +114,9 @@ MIGRATIONS: tuple[str, ...] = (
     _V6,
     _V7,
     _V8,
+    _V9,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def use_wal(db: sqlite3.Connection, *, timeout: float) -> None:
-    """Switch the file to write-ahead logging, waiting for other connections up to
-    ``timeout`` seconds.
-
-    SQLite answers "database is locked" at once, without its busy timeout, when two
-    connections switch an old (rollback-journal) file to WAL together, as a run and
-    ``publisher status`` may do on a store from an older version.
-    """
-    deadline = time.monotonic() + timeout
-    pause = 0.01
-    while True:
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.5)
 
 
 def sql_statements(script: str) -> Iterator[str]:

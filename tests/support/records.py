@@ -22,6 +22,21 @@ from .server import Reply
 # -- fetching ------------------------------------------------------------------------------
 
 
+class FakeClock:
+    """The gate's clock and sleep: sleeping moves the clock, nothing waits."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 class Sleeps:
     """An injected sleep: records what it was asked to wait, waits nothing."""
 
