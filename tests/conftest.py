@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from .support import NOW, ROOT, SEED
-from .support.scale import Postgres
+from .support.scale import BUCKET, Postgres, moto_s3
 from .support.server import LocalServer, Servers
 
 
@@ -119,3 +119,25 @@ def postgres() -> Iterator[Postgres]:
 def pg_url(postgres: Postgres) -> str:
     """The URL of a new, empty PostgreSQL database."""
     return postgres.database()
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto's S3-compatible server on loopback with an empty bucket ``BUCKET``; boto3
+    (in this process and in the processes it starts) points at it; its endpoint URL."""
+    import boto3
+
+    from publisher import s3write
+
+    with moto_s3() as endpoint:
+        for name, value in {
+            "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+        }.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        s3write._shared_client.cache_clear()  # a client made for an earlier test's server
+        try:
+            boto3.client("s3").create_bucket(Bucket=BUCKET)
+            yield endpoint
+        finally:
+            s3write._shared_client.cache_clear()

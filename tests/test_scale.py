@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,25 +30,12 @@ from publisher.store import Store
 from .support.config import SELECT, write_config
 from .support.processes import publisher, stop, wait_for
 from .support.records import newsroom
-from .support.scale import moto_s3
+from .support.scale import BUCKET
 from .support.server import LocalServer, Reply, Servers
 
 pytestmark = pytest.mark.slow
 
 HOSTS, PER_HOST, MIN_DELAY = 10, 50, 0.05
-BUCKET = "feeds"
-
-
-@pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    with moto_s3() as endpoint:
-        for name, value in {
-            "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
-        }.items():  # fmt: skip
-            monkeypatch.setenv(name, value)
-        boto3.client("s3").create_bucket(Bucket=BUCKET)
-        yield endpoint
 
 
 def titles(host: int, page: int) -> tuple[str, ...]:

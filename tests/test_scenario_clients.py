@@ -14,6 +14,11 @@ Last-Modified, 304), and the programs people use read them:
 - a round in which nothing changed must rewrite no file (bytes and mtimes equal), and
   the clients must get 304.
 
+The same rounds run three times: state in SQLite and feeds in a local folder; state on
+a real PostgreSQL server (``site.state: postgresql://...``); feeds in a bucket on moto's
+S3-compatible server (``site.output: s3://...``), which the clients read through the
+loopback server, each request a read of the object from S3 (its 200 or 304, its ETag).
+
 Rounds: 1 five entries; 2 two new at the top, two fall off the bottom; 3 a summary
 edited, a link http -> https, a link gains ?utm_source=x; 4 an error page (HTTP 200, no
 entries); 5 three new (one without a date), retention (max_entries 8) drops the two
@@ -44,8 +49,9 @@ from publisher.store import Store
 from .support import NOW
 from .support.clients import Rss2Email, check_atom, check_rss, title_key
 from .support.config import SELECT, write_config
-from .support.feedcheck import assert_valid, feed_files
-from .support.server import Files, LocalServer, Route, serving
+from .support.feedcheck import assert_valid
+from .support.published import Published, feed_place
+from .support.server import Files, LocalServer, serving
 
 pytestmark = pytest.mark.slow
 
@@ -207,33 +213,40 @@ class World:
     server: LocalServer
     config: Config
     page: Path
-    feeds: Path
+    feeds: Published
     atom_url: str
     rss_url: str
-    store_path: Path
+    store_path: Path | str
 
 
-def scenario_config(root: Path, base: str) -> Path:
+def scenario_config(root: Path, base: str, *, state: str, output: str) -> Path:
     newsroom = {
         "id": "newsroom", "title": "Scenario Newsroom", "url": f"{base}/newsroom/",
         "home": f"{base}/newsroom/", "timezone": "Europe/Lisbon",
         "author": "Scenario Rights Watch", "max_entries": 8, "retries": 0, "min_delay": 0,
         "select": {**SELECT, "category": ".type::text"},
     }  # fmt: skip
-    site = {"base_url": f"{base}/feeds/", "output": "public/feeds", "state": "state/state.db"}
+    site = {"base_url": f"{base}/feeds/", "output": output, "state": state}
     return write_config(root, [newsroom], site=site)
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+FEED_NAMES = ("newsroom.atom", "newsroom.rss", "newsroom.json")
+
+
+@pytest.fixture(params=["sqlite-folder", "postgres-folder", "sqlite-s3"])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """The newsroom page and publisher's feeds on one loopback server; the state and the
+    feeds where ``request.param`` says (see the module's docstring)."""
+    engine, output = request.param.split("-")
+    state = request.getfixturevalue("pg_url") if engine == "postgres" else "state/state.db"
     site = tmp_path / "site"
     site.mkdir()
     page = site / "newsroom.html"
-    feeds = tmp_path / "public" / "feeds"
-    feeds.mkdir(parents=True)
-    routes: dict[str, Route] = {"/newsroom/": Files(page), "/feeds/": Files(feeds)}
+    endpoint = request.getfixturevalue("s3") if output == "s3" else None
+    feeds, location, routes = feed_place(tmp_path, "/feeds/", FEED_NAMES, s3_endpoint=endpoint)
+    routes["/newsroom/"] = Files(page)
     with serving(LocalServer(routes=routes)) as server:
-        config = load_config(scenario_config(tmp_path, server.base))
+        config = load_config(scenario_config(tmp_path, server.base, state=state, output=location))
         yield World(
             root=tmp_path,
             server=server,
@@ -253,12 +266,6 @@ def run_publisher(world: World, now: datetime) -> RunReport:
         )
 
 
-def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {
-        path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in sorted(folder.iterdir())
-    }
-
-
 def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
     reader = make_reader(str(world.root / "reader.sqlite"))
     reader.add_feed(world.atom_url)
@@ -270,7 +277,7 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
     try:
         for rnd in rounds():
             now = NOW + timedelta(hours=rnd.number)
-            before = _snapshot(world.feeds)
+            before = world.feeds.snapshot()
             if rnd.page is not None:
                 world.page.write_text(rnd.page, encoding="utf-8")
             world.server.take_seen(robots=False)
@@ -290,16 +297,16 @@ def test_feed_clients_see_each_entry_as_new_exactly_once(world: World) -> None:
                 assert report.not_modified
             else:
                 assert page_statuses == [200], (where, page_statuses)
-            after = _snapshot(world.feeds)
+            after = world.feeds.snapshot()
             if rnd.unchanged:
                 assert after == before, f"{where}: a file was rewritten"
             else:
-                assert set(after) == {"newsroom.atom", "newsroom.rss", "newsroom.json"}
-                assert all(after[name][0] != before.get(name, (b"", 0))[0] for name in after)
+                assert set(after) == set(FEED_NAMES)
+                assert all(after[name][0] != before.get(name, (b"", ""))[0] for name in after)
 
             # -- the files themselves -------------------------------------------------------
             atom, rss = after["newsroom.atom"][0], after["newsroom.rss"][0]
-            assert_valid(feed_files(world.feeds))  # W3C validator: no error, no warning
+            assert_valid(world.feeds.files())  # W3C validator: no error, no warning
             for data in (atom, rss):
                 parsed = feedparser.parse(data)
                 assert parsed.bozo == 0, (where, parsed.get("bozo_exception"))

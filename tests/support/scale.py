@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+BUCKET = "feeds"  # the bucket the ``s3`` fixture (tests/conftest.py) makes
+
 
 def free_port() -> int:
     with socket.socket() as sock:
