@@ -25,3 +25,18 @@ _.ConnectionCls  # urllib3 pools build their connections from it (netguard)
 _.pool_classes_by_scheme  # urllib3's PoolManager picks a pool class by scheme (netguard)
 _.preserve_quotes  # ruamel.yaml: init --write keeps the file's quoting
 _.due_job  # a Procrastinate periodic task, registered by its decorators (worker)
+# The commands, found by name (cmd_<name> in the module cli.COMMANDS names) when they run.
+cmd_run
+cmd_repair
+cmd_schedule
+cmd_worker
+cmd_validate
+cmd_status
+cmd_schema
+cmd_init
+cmd_preview
+# Module __getattr__ (PEP 562): names imported on first use (the version; render's view).
+__getattr__
+# logging.LogRecord fields a worker fills in before its records are sent back (pool).
+_.msg
+_.exc_text

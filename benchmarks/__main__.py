@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, default=3,
         help="rounds of scenarios 5, 1, 2, 3 back to back; medians are reported (default 3)",
     )  # fmt: skip
+    parser.add_argument(
+        "--scaling", type=int, nargs="+", metavar="N",
+        help="source counts of scenario 4 (default: a quarter, half and twice --sources)",
+    )  # fmt: skip
     parser.add_argument("--no-save", action="store_true", help="do not write the results file")
     parser.add_argument(
         "--profile", type=Path, help="run scenario 1 under cProfile, write the data to this file"
@@ -48,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         scenarios=tuple(args.only),
         profile=args.profile.resolve() if args.profile else None,
         repeat=args.repeat,
+        scaling=tuple(args.scaling) if args.scaling else None,
     )
     return 0
 

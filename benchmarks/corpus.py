@@ -362,6 +362,7 @@ def write_config(
     output: str = "feeds",
     state: str = "state/state.db",
     min_delay: float = 0.0,
+    processes: int | None = None,
 ) -> Path:
     """The sources.yaml for the first ``sources`` pages; ``host_urls[h]`` serves host ``h``."""
     if len(host_urls) < hosts_needed(sources):
@@ -374,6 +375,7 @@ def write_config(
         f"  output: {output}",
         f"  state: {state}",
         "  contact: https://github.com/example/publisher",
+        *([f"  processes: {processes}"] if processes else []),
         "  outputs: [atom, rss]   # what the floor renders: the figures stay comparable",
         "defaults:",
         "  max_entries: 50",

@@ -14,19 +14,13 @@ from __future__ import annotations
 import cProfile
 import json
 import logging
+import os
 import resource
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-from publisher.config import load_config
-from publisher.fetch import make_session
-from publisher.hosts import count_hosts
-from publisher.pipeline import run_once, select_sources
-from publisher.stages import StageTimes
-from publisher.store import Store
 
 from .floor import _alone, load_sources, run_floor
 
@@ -37,15 +31,41 @@ def _mtimes(folder: Path) -> dict[str, int]:
     return {path.name: path.stat().st_mtime_ns for path in folder.iterdir() if path.is_file()}
 
 
-def peak_rss_mb() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def children_cpu() -> float:
+    """CPU seconds of this process's children: ended ones, and the live ones' own (the
+    fork server that starts the worker processes; the workers report theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = usage.ru_utime + usage.ru_stime
+    me, tick = str(os.getpid()), os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if fields[1] == me:  # ppid; then utime and stime are fields 11 and 12
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak RSS of this process (or the largest of its ended children, RUSAGE_CHILDREN)."""
+    usage = resource.getrusage(who).ru_maxrss
     return usage / 1024 if sys.platform != "darwin" else usage / (1024 * 1024)
 
 
 def measure_publisher(config_path: Path, now: datetime) -> dict[str, Any]:
+    # imported here, so that the floor's process does not import publisher: the suite
+    # also times each process whole, start-up included
+    from publisher.config import load_config
+    from publisher.fetch import make_session
+    from publisher.hosts import count_hosts
+    from publisher.pipeline import run_once, select_sources
+    from publisher.stages import StageTimes
+    from publisher.store import Store
+
     logging.basicConfig(level=logging.ERROR)
     timings = StageTimes()
-    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    start_wall, start_cpu = time.perf_counter(), time.process_time() + children_cpu()
     config = load_config(config_path)
     sources = select_sources(config)
     load = time.perf_counter() - start_wall
@@ -61,7 +81,9 @@ def measure_publisher(config_path: Path, now: datetime) -> dict[str, Any]:
             sources, site=config.site, session=session, store=store, now=now, timings=timings
         )
     wall = time.perf_counter() - start_wall - pause
-    cpu = time.process_time() - start_cpu
+    # the worker processes' CPU too, as they report it, and their fork server's
+    cpu = time.process_time() + children_cpu() - start_cpu
+    cpu += sum(used for used, _ in timings.processes.values())
     after = _mtimes(config.site.output)
     touched = sum(1 for name, mtime in after.items() if before.get(name) != mtime)
     failed = [(r.source_id, r.error) for r in report.sources if not r.ok]
@@ -69,6 +91,8 @@ def measure_publisher(config_path: Path, now: datetime) -> dict[str, Any]:
         "wall": wall,
         "cpu": cpu,
         "peak_rss_mb": peak_rss_mb(),
+        "processes": len(timings.processes),
+        "peak_rss_workers_mb": max((peak for _, peak in timings.processes.values()), default=0.0),
         "load": load,
         "sources": len(report.sources),
         "entries": sum(r.found for r in report.sources),

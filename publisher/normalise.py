@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
@@ -34,7 +33,6 @@ from .text import (
 
 log = logging.getLogger(__name__)
 
-SPACE = re.compile(r"\s+")
 
 _ID_NAMESPACE = uuid.NAMESPACE_URL
 _DATE_HINT = "set select.date_format for a fixed format, languages or date_order if needed"
@@ -73,9 +71,9 @@ def _uuid5(name: str) -> str:
 def fingerprint(*, title: str, summary: str, category: str | None, link: str) -> str:
     """What counts as a change: whitespace, markup spacing and tracking parameters do not."""
     parts = (
-        SPACE.sub(" ", title).strip(),
-        SPACE.sub("", summary),
-        SPACE.sub(" ", category or "").strip(),
+        " ".join(title.split()),
+        "".join(summary.split()),
+        " ".join((category or "").split()),
         canonical_link(link),
     )
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]

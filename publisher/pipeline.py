@@ -32,15 +32,14 @@ from pathlib import Path
 import requests
 
 from .collections import write_collections
-from .decide import LAYOUT_CHANGED, feed_window, layout_problem, plan_merge
-from .errors import ClockError, ExtractError, FetchError, LayoutChangedError, PublisherError
-from .extract import extract_entries, first_page_count, link_base, page_language
+from .errors import ClockError, FetchError, PublisherError
 from .faults import store_message
 from .fetch import fetch_page
 from .fulltext import fill
 from .hosts import HostGate
 from .model import Config, Page, Site, Source, SourceState, StoredEntry
-from .normalise import normalise_entries, raw_keys
+from .pool import START_AFTER, Job, Outcome, PagePool, pool_size
+from .prepare import Prepared, prepare
 from .render import output_paths, output_urls, render, source_feed
 from .repair import restore_lost
 from .report import RunReport, SourceReport
@@ -162,29 +161,59 @@ def run_once(
 
     reports: list[SourceReport | None] = [None] * len(todo)
     emitted = 0
+
+    def settle(
+        index: int, prepared: Prepared | Exception | None, fetched: Page | Exception
+    ) -> None:
+        nonlocal emitted
+        source = todo[index]
+        work = functools.partial(
+            _finish, source, states[source.id], fetched, files[source.id], run, prepared
+        )
+        reports[index] = _announce(_settle(source, work, run), source, site=site, session=session)
+        while emitted < len(todo) and reports[emitted] is not None:
+            if on_report is not None:
+                on_report(reports[emitted])  # type: ignore[arg-type]
+            emitted += 1
+
+    # worker processes for the changed pages of a run of many sources (publisher.pool)
+    processes = pool_size(site, len(todo))
+    pool: PagePool | None = None
+    pages = 0  # changed pages so far
     count = max(1, min(workers or site.workers, len(todo)))
     fetches = fetched_in_turn(todo, fetch, workers=count)
     clock_ok = True
     try:
         for index, fetched in fetches:
             source = todo[index]
-            report = _settle(
-                source,
-                functools.partial(
-                    _finish, source, states[source.id], fetched, files[source.id], run
-                ),
-                run,
-            )
-            reports[index] = _announce(report, source, site=site, session=session)
-            while emitted < len(todo) and reports[emitted] is not None:
-                if on_report is not None:
-                    on_report(reports[emitted])  # type: ignore[arg-type]
-                emitted += 1
+            if processes and isinstance(fetched, Page) and fetched.status != 304:
+                pages += 1
+                if pool is None and pages >= START_AFTER:
+                    pool = PagePool(processes, state=store.path)
+            if not (
+                pool is not None
+                and isinstance(fetched, Page)
+                and fetched.status != 304
+                and pool.submit(index, Job(source=source, state=states[source.id], page=fetched,
+                                           site=site, now=now, timed=timings is not None))
+            ):  # fmt: skip
+                settle(index, None, fetched)
+            while pool is not None and pool.pending:
+                taken = pool.done(block=pool.pending >= pool.limit)
+                if not taken:
+                    break
+                for done, job, outcome in taken:
+                    settle(done, _taken(outcome, timings), job.page)
+        while pool is not None and pool.pending:
+            for done, job, outcome in pool.done(block=True):
+                settle(done, _taken(outcome, timings), job.page)
     except ClockError:
         clock_ok = False  # nothing more is stored with a clock that is wrong
         raise
     finally:
         fetches.close()  # stops and joins the threads, also when a stage raised
+        if pool is not None:
+            pool.close()
         close_retrievers()  # the run's browser, if a source used one
         if clock_ok:
             with stage(timings, "store"):
@@ -211,13 +240,6 @@ def _announce(
         return report
     log.warning("%s: %s", source.id, warning)
     return replace(report, warnings=(*report.warnings, f"{source.id}: {warning}"))
-
-
-def _no_titles(source: Source, page: Page) -> str:
-    return (
-        f"{source.id}: no entries found on {page.url}: the items matched but none had "
-        "a title; check the title selector"
-    )
 
 
 def _settle(source: Source, work: Callable[[], SourceReport], run: _Run) -> SourceReport:
@@ -248,15 +270,31 @@ def feed_paths(out_dir: Path, source: Source, outputs: Sequence[str]) -> tuple[P
     return output_paths(out_dir, source.id, outputs)
 
 
+def _taken(outcome: Outcome | None, timings: StageTimes | None) -> Prepared | Exception | None:
+    """A worker's result, its records logged here and its stage times added to ``timings``;
+    None for a page the pool lost (prepared again by :func:`_finish`)."""
+    if outcome is None:
+        return None
+    for record in outcome.records:
+        logger = logging.getLogger(record.name)
+        if logger.isEnabledFor(record.levelno):
+            logger.handle(record)
+    if timings is not None and outcome.times is not None:
+        timings.add(outcome.times)
+        timings.worker(*outcome.usage)
+    return outcome.result
+
+
 def feed_names(source: Source, outputs: Sequence[str]) -> tuple[str, ...]:
     """The names of the source's feed files (in any folder or bucket)."""
     return tuple(path.name for path in feed_paths(Path(), source, outputs))
 
 
 def _finish(
-    source: Source, state: SourceState, fetched: Page | Exception, files: str | None, run: _Run
-) -> SourceReport:
-    """Extract, normalise, decide, store, render and write one fetched page.
+    source: Source, state: SourceState, fetched: Page | Exception, files: str | None, run: _Run,
+    prepared: Prepared | Exception | None = None,
+) -> SourceReport:  # fmt: skip
+    """Prepare (unless a worker did: ``prepared``), store, and write one fetched page.
 
     ``files``: the stamp of the feed files before the fetch (see :func:`_stamp`).
     """
@@ -284,72 +322,35 @@ def _finish(
             moved_to=moved,
         )  # fmt: skip
 
-    usual = state.entries_seen
-    try:
-        with stage(run.timings, "extract"):
-            raws = extract_entries(page, source)
-    except ExtractError as exc:
-        if usual:
-            lead = "" if exc.names_layout else f"{LAYOUT_CHANGED}: "
-            raise LayoutChangedError(
-                f"{lead}{exc} The last good run had {usual} entries; the feed was left as it was."
-            ) from exc
-        raise
-    base = link_base(page, source)
-    with stage(run.timings, "normalise"):
-        keys = raw_keys(raws, source=source, page_url=base)
-    with stage(run.timings, "store"):  # one read: all the decision needs
-        prior = run.store.prior(
-            source.id, keys, limit=source.max_entries, max_age_days=source.max_age_days,
-            now=run.now,
+    if prepared is None:
+        prepared = prepare(
+            source, state, page, store=run.store, site=run.site, now=run.now,
+            timings=run.timings,
         )  # fmt: skip
-    with stage(run.timings, "normalise"):
-        normalised = normalise_entries(
-            raws, source=source, page_url=base, now=run.now, known=prior.known, keys=keys,
-            language=page_language(page, source),
-        )  # fmt: skip
-    for warning in normalised.warnings:
+    elif isinstance(prepared, Exception):
+        raise prepared
+    for warning in prepared.warnings:
         log.warning("%s", warning)
-    entries = normalised.entries
-    # a paged source counts the entries of its first page (a rerun stops early)
-    found = min(len(entries), first_page_count(page, source, raws))
-    problem = layout_problem(found, usual, ratio=source.min_entries_ratio)
-    if problem:
-        raise LayoutChangedError(f"{source.id}: {problem}")
-    if not entries:
-        raise ExtractError(_no_titles(source, page))
-
-    existing = {stored.id: stored for stored in (*prior.known.values(), *prior.window)}
-    missing = [entry.id for entry in entries if entry.id not in existing]
-    if missing and state.entries_stored > len(existing):
-        with stage(run.timings, "store"):  # older history than the feed shows: rare
-            existing.update(run.store.entries(source.id, missing))
-    plan = plan_merge(existing, entries, source_id=source.id, now=run.now, next_seq=prior.next_seq)
+    plan = prepared.plan
     with stage(run.timings, "store"):  # one transaction: entries and the source's state
         run.store.commit_success(
             source.id, plan, now=run.now, status=page.status, etag=page.etag,
-            last_modified=page.last_modified, entries_seen=found,
+            last_modified=page.last_modified, entries_seen=prepared.found,
         )  # fmt: skip
-    if _full_text(source, run) or source.include or source.exclude:
+    if _full_text(source, run) or prepared.files is None:
         with stage(run.timings, "store"):  # articles or filters: the feed as stored now
             feed = source_window(run.store, source, now=run.now)
+        written = _publish(source, feed, newest=prepared.newest, run=run)
     else:
-        feed = feed_window(
-            prior.window, plan, limit=source.max_entries, max_age_days=source.max_age_days,
-            now=run.now,
-        )  # fmt: skip
-    newest = max((e.published for e in plan.new), default=state.newest)
-    if state.newest is not None and newest is not None:
-        newest = max(newest, state.newest)
-    written = _publish(source, feed, newest=newest, run=run)
+        written = _write(source, prepared.files, run)
     return SourceReport(
         source_id=source.id,
         ok=True,
-        found=len(entries),
+        found=prepared.entries,
         new=len(plan.new),
         changed=len(plan.changed),
         files_written=written,
-        warnings=normalised.warnings,
+        warnings=prepared.warnings,
         moved_to=moved,
     )
 
@@ -359,15 +360,21 @@ def _publish(
 ) -> tuple[str, ...]:
     """Render the feeds of ``feed`` (what the store holds now); write the files whose
     bytes differ, and remember their stamp for the run's last transaction."""
-    names = feed_names(source, run.site.outputs)
     with stage(run.timings, "render"):
         # Dates a feed whose entries all aged out: from the store, never from the clock.
         view = source_feed(source, run.site, feed, fallback_updated=newest or run.now)
         files = render(view, run.site.outputs)
+    return _write(source, tuple(files.values()), run)
+
+
+def _write(source: Source, files: tuple[bytes, ...], run: _Run) -> tuple[str, ...]:
+    """Write the feed files (``files``: the bytes of each of site.outputs) whose bytes
+    differ, and remember their stamp for the run's last transaction."""
+    names = feed_names(source, run.site.outputs)
     with stage(run.timings, "write"):
         written = tuple(
             run.out.where(name)
-            for name, data in zip(names, files.values(), strict=True)
+            for name, data in zip(names, files, strict=True)
             if run.out.write(name, data, max_age=source.ttl * 60)
         )
         run.stamps[source.id] = _stamp(run.out, source, run.site.outputs)

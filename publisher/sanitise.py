@@ -7,7 +7,7 @@ import functools
 import nh3
 
 from .links import URL_SCHEMES, clean_link
-from .text import CONTROL, SPACE
+from .text import CONTROL
 
 SUMMARY_TAGS = frozenset(
     {
@@ -29,7 +29,7 @@ SUMMARY_ATTRIBUTES = {
 def sanitise_summary(fragment: str, *, base_url: str) -> str:
     """Keep allowed tags and attributes only; make ``href``/``src`` absolute."""
     cleaned = _cleaner(base_url).clean(CONTROL.sub("", fragment))
-    return SPACE.sub(" ", cleaned).strip()
+    return " ".join(cleaned.split())
 
 
 @functools.lru_cache(maxsize=256)

@@ -4,7 +4,8 @@ A :class:`StageTimes` collector passed to ``run_once``/``process_source`` adds u
 stage (fetch, extract, normalise, store, render, write), the wall time and the CPU time
 of the thread that ran it. Without one, :func:`stage` returns a shared do-nothing context
 manager: timing costs nothing when unused. The collector is thread-safe, so a pool of
-workers can share it; its sums then exceed the run's wall time.
+workers can share it, and a worker process's times are added to it (:meth:`add`); its
+sums then exceed the run's wall time.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class StageTimes:
         self.wall: dict[str, float] = dict.fromkeys(STAGES, 0.0)
         self.cpu: dict[str, float] = dict.fromkeys(STAGES, 0.0)
         self.calls: dict[str, int] = dict.fromkeys(STAGES, 0)
+        # the run's worker processes (publisher.pool): pid -> (CPU seconds, peak RSS MB)
+        self.processes: dict[int, tuple[float, float]] = {}
 
     @contextmanager
     def measure(self, name: str) -> Iterator[None]:
@@ -39,6 +42,19 @@ class StageTimes:
                 self.wall[name] = self.wall.get(name, 0.0) + wall
                 self.cpu[name] = self.cpu.get(name, 0.0) + cpu
                 self.calls[name] = self.calls.get(name, 0) + 1
+
+    def add(self, other: dict[str, dict[str, float]]) -> None:
+        """Add the times of another collector (:meth:`as_dict`: a worker process's)."""
+        with self._lock:
+            for name, spent in other.items():
+                self.wall[name] = self.wall.get(name, 0.0) + spent["wall"]
+                self.cpu[name] = self.cpu.get(name, 0.0) + spent["cpu"]
+                self.calls[name] = self.calls.get(name, 0) + int(spent["calls"])
+
+    def worker(self, pid: int, cpu: float, peak_mb: float) -> None:
+        """Record what a worker process has used so far (its last report counts)."""
+        with self._lock:
+            self.processes[pid] = (cpu, peak_mb)
 
     def as_dict(self) -> dict[str, dict[str, float]]:
         with self._lock:

@@ -13,7 +13,8 @@ import re
 # C0 controls (but tab, newline, carriage return), DEL, C1 controls, and the code points
 # XML 1.0 forbids: feedgen refuses strings that contain them.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-SPACE = re.compile(r"\s+")
+# Whitespace is collapsed with str.split(), which splits on exactly what the regular
+# expression \s matches in text (every code point checked), at a third of the cost.
 
 # Text caps: a 9.6 MB title made a 10 MB feed that XML parsers refuse. Longer text is cut
 # at a word, with an ellipsis.
@@ -36,7 +37,7 @@ def clean_text(text: str) -> str:
     """Decode entities, drop control characters, collapse whitespace (NBSP included)."""
     text = html.unescape(text)
     text = CONTROL.sub("", text)
-    return SPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def text_summary(text: str) -> str:

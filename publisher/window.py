@@ -15,7 +15,6 @@ from datetime import datetime
 from .filters import published
 from .links import canonical_link
 from .model import Collection, Source, StoredEntry
-from .normalise import entry_id
 from .store import Store
 
 
@@ -83,5 +82,7 @@ def merge(
 
 def article_key(entry: StoredEntry) -> str:
     """The canonical link when the entry's id was made from its link, else its id."""
+    from .normalise import entry_id  # collections only: `status` needs no normalise
+
     link_id = entry_id(source_id="", link=entry.link, title="", date_key=None)
     return "link:" + canonical_link(entry.link) if link_id == entry.id else entry.id

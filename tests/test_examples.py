@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from publisher.cli import _parser
-from publisher.cli.run import cmd_run, cmd_schedule
 from publisher.render import OUTPUTS
 from publisher.triggers import cron_trigger
 
@@ -54,7 +53,7 @@ def test_crontab_line():
     cron_trigger(" ".join(fields))  # a valid crontab schedule
     steps = [step.strip() for step in command.split("&&")]
     _, args = _cli(next(step for step in steps if "publisher" in step.split()[0]))
-    assert args.command is cmd_run
+    assert args.command == "run"
     assert args.due
     assert args.quiet
 
@@ -68,7 +67,7 @@ def test_systemd_service_for_the_scheduler():
     assert "$MAINPID" in service["ExecReload"]
     assert "-HUP" in service["ExecReload"]
     _, args = _cli(service["ExecStart"])
-    assert args.command is cmd_schedule
+    assert args.command == "schedule"
     # systemd waits longer than the scheduler's own bounded wait for jobs in flight
     assert float(service["TimeoutStopSec"]) > args.stop_timeout
     assert unit["Install"]["WantedBy"] == "multi-user.target"
@@ -80,7 +79,7 @@ def test_systemd_timer_alternative():
     assert service["Service"]["Type"] == "oneshot"
     assert "75" in service["Service"]["SuccessExitStatus"].split()
     _, args = _cli(service["Service"]["ExecStart"])
-    assert args.command is cmd_run
+    assert args.command == "run"
     assert args.due
     assert {"Unit", "Timer", "Install"} <= set(timer.sections())
     assert timer["Timer"]["OnCalendar"]
@@ -121,7 +120,7 @@ def test_ci_workflow_runs_publisher_and_keeps_the_state():
     publisher_runs = [run for run in runs if run.startswith("publisher run")]
     assert len(publisher_runs) == 1
     _, args = _cli(publisher_runs[0])
-    assert args.command is cmd_run
+    assert args.command == "run"
     uses = [step.get("uses", "") for step in steps]
     restore = steps[next(i for i, u in enumerate(uses) if u.startswith("actions/cache/restore"))]
     save = steps[next(i for i, u in enumerate(uses) if u.startswith("actions/cache/save"))]

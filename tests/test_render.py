@@ -9,6 +9,11 @@ from xml.etree import ElementTree as ET
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from w3lib.url import safe_url_string
+
+from publisher.render.view import public_url
 
 from .support import DATA, NOW
 from .support.records import ENTRIES, SITE, SOURCE, render_feeds, stored_entry
@@ -152,3 +157,29 @@ def test_links_are_percent_encoded_and_updated_values_distinct() -> None:
     assert updated == [f"2026-03-01T00:00:00.00000{n}+00:00" for n in (3, 2, 1)]
     published = {e.findtext(f"{ATOM}published") for e in atom.findall(f"{ATOM}entry")}
     assert published == {"2026-03-01T00:00:00+00:00"}  # as the page says
+
+
+_LABEL = st.text("abz09-x", min_size=1, max_size=6)
+_LINKS = st.builds(
+    lambda scheme, host, path, query: f"{scheme}://{'.'.join(host)}/{path}{query}",
+    st.sampled_from(["http", "https", "HTTP"]),
+    st.lists(_LABEL, min_size=1, max_size=3),
+    st.text("ab/._~-Z9%", max_size=14),
+    st.one_of(st.just(""), st.text("a=&.-_~9?", max_size=8).map(lambda q: "?" + q)),
+)
+
+
+@given(_LINKS)
+@settings(max_examples=3000, deadline=None)
+def test_the_plain_link_shortcut_gives_what_safe_url_string_gives(url: str) -> None:
+    assert public_url(url) == str(safe_url_string(url))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://www.example.org/news/2026/10/story-1.html?id=3", "https://a.example/",
+     "http://127.0.0.1/x", "https://xn--caf-dma.example/", "https://e.org/a/./b",
+     "https://e.org/a b", "https://e.org/?", "https://e.org:443/"],
+)  # fmt: skip
+def test_public_url_agrees_with_safe_url_string(url: str) -> None:
+    assert public_url(url) == str(safe_url_string(url))

@@ -23,32 +23,36 @@ Exit 141 (128 + SIGPIPE, as shell tools give): the reader of the output closed i
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
-from .. import __version__, logs
+from .. import logs
 from ..config import load_config
 from ..errors import ConfigError, LockError, PublisherError
 from ..faults import store_message
 from ..model import Config
 from . import author
-from .run import (
-    EXIT_CONFIG,
-    EXIT_FAILED,
-    EXIT_LOCKED,
-    cmd_repair,
-    cmd_run,
-    cmd_schedule,
-    cmd_worker,
-)  # fmt: skip
-from .show import cmd_schema, cmd_status, cmd_validate
+from .exits import EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED, EXIT_PIPE
 
 __all__ = ["main"]
 
-EXIT_PIPE = 141
+# Each command's module, imported only when the command runs: `--help`, `validate` and
+# `status` start without the fetching, parsing and rendering libraries.
+COMMANDS = {
+    "run": "run", "schedule": "run", "repair": "run", "worker": "run",
+    "validate": "show", "status": "show", "schema": "show", "init": "author", "preview": "author",
+}  # fmt: skip
+
+
+def command(name: str) -> Callable[..., int]:
+    """The function of the command ``name`` (``cmd_<name>`` in its module)."""
+    module = importlib.import_module(f"{__name__}.{COMMANDS[name]}")
+    return cast(Callable[..., int], getattr(module, f"cmd_{name}"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,9 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     config: Config | None = None
     try:
         if args.standalone:  # a command that needs no configuration
-            return cmd_schema(args)
+            return command(args.command)(args)
         config = load_config(args.config) if getattr(args, "needs_config", True) else None
-        code: int = args.command(args, config)
+        code: int = command(args.command)(args, config)
     except ConfigError as exc:
         print(f"publisher: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -91,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="publisher", description="Turn newsroom pages into Atom and RSS feeds."
     )
-    parser.add_argument("--version", action="version", version=f"publisher {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "-c", "--config", default="sources.yaml", help="configuration file (default: %(default)s)"
@@ -120,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="sources fetched at once, across hosts (default: site.workers, 8)",
     )
-    run.set_defaults(command=cmd_run)
+    run.set_defaults(command="run")
 
     schedule = commands.add_parser(
         "schedule", parents=[common], help="run each source on its own schedule until stopped"
@@ -142,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="on SIGTERM, how long jobs in flight may take to finish (default: %(default)s)",
     )
-    schedule.set_defaults(command=cmd_schedule)
+    schedule.set_defaults(command="schedule")
 
     worker = commands.add_parser(
         "worker", parents=[common],
@@ -159,32 +163,42 @@ def _parser() -> argparse.ArgumentParser:
         help="heartbeat interval; a worker silent for 3 of them has its job retried "
         "(default: %(default)s)",
     )  # fmt: skip
-    worker.set_defaults(command=cmd_worker)
+    worker.set_defaults(command="worker")
 
     validate = commands.add_parser(
         "validate", parents=[common], help="check the configuration offline"
     )
-    validate.set_defaults(command=cmd_validate)
+    validate.set_defaults(command="validate")
 
     author.add_commands(commands, common)  # init, preview
 
     status = commands.add_parser("status", parents=[common], help="show each source's state")
     status.add_argument("--json", action="store_true", help="print JSON")
-    status.set_defaults(command=cmd_status)
+    status.set_defaults(command="status")
 
     repair = commands.add_parser(
         "repair", parents=[common], help="rebuild the store's history from the Atom files"
     )
     repair.add_argument("--only", nargs="+", metavar="ID", help="repair only these sources")
-    repair.set_defaults(command=cmd_repair)
+    repair.set_defaults(command="repair")
 
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of sources.yaml, for editors that check YAML"
     )
     schema.set_defaults(
-        command=cmd_schema, standalone=True, verbose=False, quiet=False, log_format="text"
+        command="schema", standalone=True, verbose=False, quiet=False, log_format="text"
     )
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed version, read only when asked (it costs a metadata scan)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kw: Any) -> None:
+        from .. import __version__
+
+        print(f"publisher {__version__}")
+        parser.exit()
 
 
 def _positive_int(text: str) -> int:
@@ -198,7 +212,7 @@ def _positive_int(text: str) -> int:
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
-    service = args.command is cmd_schedule  # a service logs each job; a run prints a table
+    service = args.command == "schedule"  # a service logs each job; a run prints a table
     if args.verbose:
         level = logging.DEBUG
     elif service:

@@ -14,13 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import authoring
 from ..config import load_site
 from ..errors import ConfigError, PublisherError
-from ..fetch import make_session
-from ..filters import verdict
 from ..model import Config, Entry, Source
-from .run import EXIT_FAILED, EXIT_OK
+from .exits import EXIT_FAILED, EXIT_OK
 
 SHOWN = 5  # entries init shows on standard error
 
@@ -40,7 +37,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         help="fetch from a private or loopback address (also when the -c file says "
         "site.allow_private: true)",
     )  # fmt: skip
-    init.set_defaults(command=cmd_init, needs_config=False)
+    init.set_defaults(command="init", needs_config=False)
 
     preview = commands.add_parser(
         "preview", parents=[common],
@@ -48,10 +45,13 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     preview.add_argument("source_id", metavar="ID", help="the source to preview")
     preview.add_argument("--json", action="store_true", help="print JSON")
-    preview.set_defaults(command=cmd_preview)
+    preview.set_defaults(command="preview")
 
 
 def cmd_init(args: argparse.Namespace, config: Config | None) -> int:
+    from .. import authoring  # the network and the parsers: only for these commands
+    from ..fetch import make_session
+
     path = Path(args.config)
     contact, allow_private = None, bool(args.allow_private)
     allow_addresses: tuple[str, ...] = ()
@@ -96,6 +96,10 @@ def cmd_preview(args: argparse.Namespace, config: Config) -> int:
         raise ConfigError(
             f"no source with id {args.source_id}; known ids: {known}", path=str(config.path)
         ) from None
+    from .. import authoring  # the network and the parsers: only for these commands
+    from ..fetch import make_session
+    from ..filters import verdict
+
     now = datetime.now(UTC)
     with make_session(contact=config.site.contact) as session:
         try:

@@ -29,10 +29,9 @@ from ..service import due_sources
 from ..site import write_site
 from ..store import Store
 from ..write import remove_temp_files
+from .exits import EXIT_FAILED, EXIT_OK
 
 log = logging.getLogger(__name__)
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
-EXIT_LOCKED = 75  # EX_TEMPFAIL from sysexits.h: try again later
 PROGRESS_MIN = 4  # a progress bar only for runs over this many sources
 
 

@@ -6,17 +6,18 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from ..filters import verdict
 from ..model import Config, Source
-from ..pipeline import feed_names
+from ..render import output_paths
 from ..service import BAD_STATES, Status, status
 from ..store import Store
 from ..triggers import Timing
 from ..window import source_window
 from ..write import FeedWriter, open_writer
-from .run import EXIT_FAILED, EXIT_OK
+from .exits import EXIT_FAILED, EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace, config: Config) -> int:
@@ -35,7 +36,7 @@ def status_row(
     """One source's row for ``publisher status`` (see :mod:`publisher.service`)."""
     source, state = standing.source, standing.state
     out = out or open_writer(config.site.output, generated=datetime.now(UTC))
-    names = feed_names(source, config.site.outputs)
+    names = tuple(p.name for p in output_paths(Path(), source.id, config.site.outputs))
     return {
         "id": state.id,
         "state": standing.label,

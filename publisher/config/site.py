@@ -45,12 +45,15 @@ def build_site(top: Checker, name: str, base_dir: Path) -> Site:
     check_range(check, Site, "contact", contact)
     workers = check.positive("workers", int, 8)
     check_range(check, Site, "workers", workers)
+    processes = check.positive("processes", int, None)
+    check_range(check, Site, "processes", processes)
     return Site(
         base_url=base_url,
         output=_location(check.get("output", str, "feeds"), base_dir, ("s3://",)),
         state=_location(check.get("state", str, ".publisher/state.db"), base_dir, POSTGRES_SCHEMES),
         contact=contact,
         workers=workers,
+        processes=processes,
         websub_hub=hub,
         allow_private=check.get("allow_private", bool, False),
         allow_addresses=_networks(check),

@@ -7,9 +7,13 @@ attribute) yields their text content, or their markup for ``summary``.
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import TypeAlias
 
-from parsel import Selector, SelectorList
+from lxml import etree
+from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from ..errors import ExtractError
 from ..model import Page, RawEntry, Selectors, Source
@@ -92,24 +96,49 @@ def base_href(text: str) -> str | None:
     return found.strip() if found else None
 
 
-def _select(node: Selector, selector: str) -> SelectorList[Selector]:
-    return node.xpath(selector) if is_xpath(selector) else node.css(selector)
+# The selectors run as compiled lxml XPath on the elements of parsel's tree: the same
+# translation of CSS (parsel's HTMLTranslator, with ::text and ::attr()), the same
+# namespaces and plain-string results as parsel, without a Selector made per match.
+Node: TypeAlias = etree._Element | str | float | bool  # what an XPath gives
+_NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
+_STRING = etree.XPath("string()")
 
 
-def _is_element(node: Selector) -> bool:
-    return not isinstance(node.root, str)
+@functools.lru_cache(maxsize=1024)  # sources share their selectors: compile each once
+def _compiled(selector: str) -> etree.XPath:
+    path = selector if is_xpath(selector) else HTMLTranslator().css_to_xpath(selector)
+    used = {prefix: uri for prefix, uri in _NAMESPACES.items() if f"{prefix}:" in path}
+    return etree.XPath(path, namespaces=used, smart_strings=False)
 
 
-def _string(node: Selector) -> str:
-    return str(node.xpath("string()").get() or "") if _is_element(node) else str(node.get())
+def _select(node: Selector | Node, selector: str) -> list[Node]:
+    root = node.root if isinstance(node, Selector) else node
+    if not isinstance(root, etree._Element):
+        return []  # a text or a number holds no nodes
+    found = _compiled(selector)(root)
+    return found if isinstance(found, list) else [found]
 
 
-def _text(item: Selector, selector: str) -> str:
+def _string(node: Node) -> str:
+    """The text of an element; a text or an attribute as it is."""
+    if isinstance(node, etree._Element):
+        return str(_STRING(node))
+    return node if isinstance(node, str) else ""
+
+
+def _markup(node: Node) -> str:
+    """An element's markup (as parsel's ``get()``)."""
+    if isinstance(node, etree._Element):
+        return str(etree.tostring(node, method="html", encoding="unicode", with_tail=False))
+    return {True: "1", False: "0"}.get(node, str(node)) if isinstance(node, bool) else str(node)
+
+
+def _text(item: Node, selector: str) -> str:
     """All matches as text, joined with spaces (whitespace is collapsed later)."""
     return " ".join(_string(node) for node in _select(item, selector))
 
 
-def _first(item: Selector, selector: str) -> str | None:
+def _first(item: Node, selector: str) -> str | None:
     for node in _select(item, selector):
         value = _string(node).strip()
         if value:
@@ -117,22 +146,22 @@ def _first(item: Selector, selector: str) -> str | None:
     return None
 
 
-def _summary(item: Selector, selector: str | None) -> tuple[str | None, bool]:
+def _summary(item: Node, selector: str | None) -> tuple[str | None, bool]:
     if not selector:
         return None, False
     nodes = _select(item, selector)
     if not nodes:
         return None, False
-    if all(_is_element(node) for node in nodes):
-        return "".join(str(node.get()) for node in nodes), True
+    if all(not isinstance(node, str) for node in nodes):
+        return "".join(_markup(node) for node in nodes), True
     return " ".join(_string(node) for node in nodes), False
 
 
-def _image(item: Selector, selector: str) -> str | None:
+def _image(item: Node, selector: str) -> str | None:
     """The first match: an attribute or text is the URL; an ``<img>`` gives its picture,
     lazy-loaded ones too (``data-src``, ``data-srcset``, ``srcset``, ``<noscript><img>``)."""
     for node in _select(item, selector):
-        value = image_url(node) if _is_element(node) else node.get()
+        value = image_url(node) if isinstance(node, etree._Element) else _string(node)
         if value and value.strip():
             return str(value).strip()
     return None
@@ -141,18 +170,23 @@ def _image(item: Selector, selector: str) -> str | None:
 _LAZY = ("data-src", "data-lazy-src", "data-original", "data-srcset", "srcset")
 
 
-def image_url(node: Selector) -> str | None:
+def image_url(node: etree._Element) -> str | None:
     """The URL an ``<img>`` shows once loaded: ``src`` unless it is a placeholder."""
-    src = (node.xpath("@src").get() or "").strip()
+    src = (node.get("src") or "").strip()
     if src and not src.startswith("data:"):
         return src
     for name in _LAZY:
-        value = (node.xpath(f"@{name}").get() or "").strip()
+        value = (node.get(name) or "").strip()
         if value:
             return value.split(",")[0].split()[0]  # a srcset: its first candidate
-    fallback = node.xpath("following-sibling::noscript[1]//img/@src").get()
+    fallback = _first_of(node, "following-sibling::noscript[1]//img/@src")
     if not fallback:
-        text = node.xpath("following-sibling::noscript[1]/text()").get() or ""
+        text = _first_of(node, "following-sibling::noscript[1]/text()") or ""
         found = re.search(r"<img[^>]+src=[\"']([^\"']+)", text)
         fallback = found.group(1) if found else None
     return fallback.strip() if fallback else (src or None)
+
+
+def _first_of(node: etree._Element, path: str) -> str | None:
+    found = _select(node, path)
+    return _string(found[0]) if found else None

@@ -301,6 +301,10 @@ class Site:
     workers: int = opt(
         8, "pages fetched at once", schema={"type": "integer", "minimum": 1, "maximum": 256}
     )
+    processes: int | None = opt(
+        doc="worker processes that extract, normalise and render pages (default: CPU count)",
+        schema={"type": "integer", "minimum": 1, "maximum": 64},
+    )
     websub_hub: str | None = opt(doc="a WebSub hub announced in the feeds, pinged on change")
     # outputs (issue 15): which files each source gets, and digests for every source
     outputs: tuple[str, ...] = opt(

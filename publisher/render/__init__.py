@@ -14,10 +14,12 @@ import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ..model import Site, Source
-from .view import Feed, feed_id, source_feed
+
+if TYPE_CHECKING:
+    from .view import Feed, feed_id, source_feed
 
 __all__ = [
     "OUTPUTS",
@@ -30,6 +32,16 @@ __all__ = [
     "render",
     "source_feed",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The view's records and functions, imported on first use: the commands that only
+    name feed files (``status``) need neither them nor w3lib."""
+    if name in ("Feed", "feed_id", "source_feed"):
+        from . import view
+
+        return getattr(view, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Renderer(Protocol):

@@ -14,6 +14,7 @@ same entry has the same id, link and dates in every format:
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -65,8 +66,20 @@ class Feed:
         return f"{self.base_url}{self.stem}.{extension}"
 
 
+# A link already in the form safe_url_string gives: http(s), a host of ASCII letters,
+# digits and hyphens (no IP address, no port, no punycode), unreserved characters in the
+# path (no dot segments) and a non-empty query. Most links are: they skip the parse
+# (a quarter of rendering). tests/test_render.py checks the two agree on such links.
+_PLAIN = re.compile(
+    r"https?://(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z](?:[a-z0-9-]*[a-z0-9])?"
+    r"(?:/[A-Za-z0-9_~-]+(?:\.[A-Za-z0-9_~-]+)*)*/?(?:\?[A-Za-z0-9._~=&-]+)?"
+)
+
+
 def public_url(url: str) -> str:
     """``url`` as a browser sends it: percent-encoded, IDNA host. Idempotent."""
+    if _PLAIN.fullmatch(url) and "xn--" not in url:
+        return url
     return str(safe_url_string(url))
 
 

@@ -51,16 +51,20 @@ class Store(SideTables):
     """A state store on a SQLite file or a PostgreSQL database. Use as a context manager,
     or call :meth:`close`."""
 
-    def __init__(self, path: Path | str, *, worker: str | None = None):
+    def __init__(self, path: Path | str, *, worker: str | None = None, readonly: bool = False):
         """``path``: a SQLite file, or a ``postgresql://`` URL. ``worker``: the name
-        recorded against each source this store records a run of (``publisher worker``)."""
+        recorded against each source this store records a run of (``publisher worker``).
+        ``readonly``: only read an existing store (a worker process of the run's pool,
+        beside the run's one writer): no migration, no write."""
         self.path = path if isinstance(path, str) and "://" in path else Path(path)
         self.worker = worker
         self._lock = threading.RLock()
         try:
-            self._db: Connection = open_connection(path)
+            self._db: Connection = open_connection(path, readonly=readonly)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise store_error(path, exc) from exc
+        if readonly:
+            return
         try:
             self._migrate()
         except BaseException as exc:
@@ -129,14 +133,9 @@ class Store(SideTables):
             )
 
     def prior(
-        self,
-        source_id: str,
-        raw_keys: Iterable[str],
-        *,
-        limit: int,
-        max_age_days: int | None,
-        now: datetime,
-    ) -> Prior:
+        self, source_id: str, raw_keys: Iterable[str], *, limit: int,
+        max_age_days: int | None, now: datetime,
+    ) -> Prior:  # fmt: skip
         """All a page's decision needs from the store, in one read.
 
         The entries last made from one of ``raw_keys``, the feed as it stands (as
@@ -207,16 +206,9 @@ class Store(SideTables):
             return tuple(row[0] for row in rows)
 
     def commit_success(
-        self,
-        source_id: str,
-        plan: MergePlan | None,
-        *,
-        now: datetime,
-        status: int | None,
-        etag: str | None,
-        last_modified: str | None,
-        entries_seen: int | None,
-    ) -> None:
+        self, source_id: str, plan: MergePlan | None, *, now: datetime, status: int | None,
+        etag: str | None, last_modified: str | None, entries_seen: int | None,
+    ) -> None:  # fmt: skip
         """Store a page's entries and the source's success, in one transaction.
 
         ``plan`` is None for an unchanged page (HTTP 304): only the outcome is recorded.

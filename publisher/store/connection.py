@@ -56,7 +56,13 @@ class Connection(Protocol):
 class SqliteConnection:
     """A SQLite file in WAL mode, as the store always used it."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, *, readonly: bool = False):
+        self.round_trips = 0
+        if readonly:  # a reader beside the writer (WAL): never a write, never a lock
+            uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
+            self._db.row_factory = sqlite3.Row
+            return
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(
@@ -66,7 +72,6 @@ class SqliteConnection:
         use_wal(self._db, timeout=30.0)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self.round_trips = 0
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         self.round_trips += 1
@@ -185,11 +190,12 @@ def _safe(url: str) -> str:
     return f"{scheme}://{user}{at}{host}" if at else url
 
 
-def open_connection(location: Path | str) -> Connection:
-    """The engine ``site.state`` names: a PostgreSQL URL, or else a SQLite file."""
+def open_connection(location: Path | str, *, readonly: bool = False) -> Connection:
+    """The engine ``site.state`` names: a PostgreSQL URL, or else a SQLite file;
+    ``readonly``: a SQLite file opened for reading only (PostgreSQL readers need nothing)."""
     if is_postgres(location):
         return PostgresConnection(str(location))
-    return SqliteConnection(location)
+    return SqliteConnection(location, readonly=readonly)
 
 
 def use_wal(db: sqlite3.Connection, *, timeout: float) -> None:
