@@ -26,6 +26,7 @@ from .extract.auto.detect import Detection
 from .fetch import fetch_page
 from .model import Entry, Page, RawEntry, Selectors, Source
 from .normalise import normalise_entries
+from .propose import propose
 from .write import write_if_changed
 
 FIELDS = ("title", "link", "date", "summary", "category", "image")
@@ -38,6 +39,7 @@ class Found:
     source: Source  # the source to write: html with selectors, or auto for JSON-LD
     detection: Detection
     entries: tuple[Entry, ...]  # as the source gives them
+    why: str = ""  # for a feed, a JSON API or a sitemap: what the address is
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,11 +69,22 @@ def find_source(
     """Fetch ``url`` and find its entries; ExtractError (naming the best candidates) when
     nothing convincing is there. ``allow_private`` and ``allow_addresses`` are the site's
     address policy (``init`` refuses loopback and private addresses unless allowed)."""
+    # format feed accepts what a page, a feed, a JSON API or a sitemap is served as
     probe = Source(id=source_id or slug_for(url), url=url, title=source_id or slug_for(url),
-                   home=url, format="auto", allow_private=allow_private,
+                   home=url, format="feed", allow_private=allow_private,
                    allow_addresses=allow_addresses)  # fmt: skip
     page = fetch_page(probe, session=session)
-    return found_on(page, probe, now=now)
+    proposal = propose(page)
+    if proposal is not None:  # an existing feed, a JSON API or a sitemap
+        source = replace(probe, format=proposal.format, select=proposal.select)
+        raws = extract_entries(page, source)
+        result = normalise_entries(
+            raws, source=source, page_url=link_base(page, source), now=now,
+        )  # fmt: skip
+        detection = Detection(kind=proposal.format, feeds=())
+        return Found(source=source, detection=detection, entries=result.entries,
+                     why=proposal.why)  # fmt: skip
+    return found_on(page, replace(probe, format="auto"), now=now)
 
 
 def found_on(page: Page, probe: Source, *, now: datetime) -> Found:

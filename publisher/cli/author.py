@@ -71,7 +71,7 @@ def cmd_init(args: argparse.Namespace, config: Config | None) -> int:
             return EXIT_FAILED
     err = sys.stderr
     detection = found.detection
-    how = "JSON-LD on the page" if detection.kind == "json-ld" else "repeated blocks"
+    how = found.why or ("JSON-LD on the page" if detection.kind == "json-ld" else "repeated blocks")
     print(f"found {len(found.entries)} entries ({how}); first ones:", file=err)
     for entry in found.entries[:SHOWN]:
         print_entry(entry, found.source, out=err)
