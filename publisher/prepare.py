@@ -15,7 +15,7 @@ from datetime import datetime
 
 from .decide import LAYOUT_CHANGED, MergePlan, feed_window, layout_problem, plan_merge
 from .errors import ExtractError, LayoutChangedError
-from .extract import extract_entries, first_page_count, link_base, page_language
+from .extract import extract_pages, link_base, page_language
 from .model import Page, Site, Source, SourceState
 from .normalise import normalise_entries, raw_keys
 from .render import render, source_feed
@@ -49,7 +49,7 @@ def prepare(
     usual = state.entries_seen
     try:
         with stage(timings, "extract"):
-            raws = extract_entries(page, source)
+            raws, first_page = extract_pages(page, source)
     except ExtractError as exc:
         if usual:
             lead = "" if exc.names_layout else f"{LAYOUT_CHANGED}: "
@@ -72,7 +72,7 @@ def prepare(
         )  # fmt: skip
     entries = normalised.entries
     # a paged source counts the entries of its first page (a rerun stops early)
-    found = min(len(entries), first_page_count(page, source, raws))
+    found = min(len(entries), first_page)
     problem = layout_problem(found, usual, ratio=source.min_entries_ratio)
     if problem:
         raise LayoutChangedError(f"{source.id}: {problem}")

@@ -20,7 +20,8 @@ from urllib.parse import urljoin
 from ..model import Page, RawEntry, Source
 
 __all__ = [
-    "FORMATS", "Extractor", "Format", "extract_entries", "extractor", "link_base", "page_language",
+    "FORMATS", "Extractor", "Format", "extract_entries", "extract_pages", "extractor",
+    "link_base", "page_language",
 ]  # fmt: skip
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/xml",
@@ -110,10 +111,16 @@ def extract_entries(page: Page, source: Source) -> tuple[RawEntry, ...]:
     The further list pages a paged source followed (``page.more``) add their entries in
     order, their links made absolute against their own page.
     """
+    return extract_pages(page, source)[0]
+
+
+def extract_pages(page: Page, source: Source) -> tuple[tuple[RawEntry, ...], int]:
+    """:func:`extract_entries`, and how many of the entries came from the first list page
+    (a paged source's rerun stops early: the layout guard counts the first page only)."""
     module = extractor(source.format)
     entries = module.extract(page, source)
     if not page.more or not FORMATS[source.format].paged:
-        return entries
+        return entries, len(entries)
     found = list(entries)
     for more in page.more:
         base = module.link_base(more, source)
@@ -122,14 +129,7 @@ def extract_entries(page: Page, source: Source) -> tuple[RawEntry, ...]:
                     image=urljoin(base, raw.image) if raw.image else None)
             for raw in module.extract(more, source)
         )  # fmt: skip
-    return tuple(found)
-
-
-def first_page_count(page: Page, source: Source, raws: tuple[RawEntry, ...]) -> int:
-    """How many of ``raws`` (:func:`extract_entries`) came from the first list page."""
-    if not page.more or not FORMATS[source.format].paged:
-        return len(raws)
-    return len(extractor(source.format).extract(page, source))
+    return tuple(found), len(entries)
 
 
 def link_base(page: Page, source: Source) -> str:
