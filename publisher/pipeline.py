@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 
@@ -39,9 +40,7 @@ from .fulltext import fill
 from .hosts import HostGate
 from .model import Config, Page, Site, Source, SourceState, StoredEntry
 from .pool import START_AFTER, Job, Outcome, PagePool, pool_size
-from .prepare import Prepared, prepare
 from .render import output_paths, output_urls, render, source_feed
-from .repair import restore_lost
 from .report import RunReport, SourceReport
 from .retrieve import Validators, close_retrievers
 from .robots import ROBOTS_MAX_AGE, RobotsCache
@@ -51,6 +50,9 @@ from .websub import ping_hub
 from .window import filters_key, source_window
 from .workers import fetched_in_turn
 from .write import FeedWriter, LocalWriter, open_writer
+
+if TYPE_CHECKING:
+    from .prepare import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +132,13 @@ def run_once(
         states = store.source_states(source.id for source in todo)
         # a store lost or emptied under existing feed files: their history comes back first
         # (from a local folder only: feeds in S3 are not read back)
-        lost = (
-            restore_lost(todo, states, store=store, out_dir=run.out.folder)
-            if isinstance(run.out, LocalWriter)
-            else {}
-        )
+        lost: dict[str, Exception] = {}
         if any(not state.entries_stored for state in states.values()):
+            if isinstance(run.out, LocalWriter):
+                # lxml and the normaliser: not imported by a run whose store holds every source
+                from .repair import restore_lost
+
+                lost = restore_lost(todo, states, store=store, out_dir=run.out.folder)
             states = store.source_states(source.id for source in todo)
         if keep_robots:
             since = now - timedelta(seconds=ROBOTS_MAX_AGE)
@@ -323,6 +326,8 @@ def _finish(
         )  # fmt: skip
 
     if prepared is None:
+        from .prepare import prepare  # the stages of a changed page: not for a run of 304s
+
         prepared = prepare(
             source, state, page, store=run.store, site=run.site, now=run.now,
             timings=run.timings,

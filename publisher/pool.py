@@ -26,17 +26,26 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .model import Page, Site, Source, SourceState
-from .prepare import Prepared, prepare
 from .stages import StageTimes
 from .store import Store
 
+if TYPE_CHECKING:
+    from .prepare import Prepared
+
 # A run of fewer sources than this prepares its pages itself: workers cost more.
 MIN_PAGES = 24
-# What the workers import before their first page: the parsers and renderers of the
-# common formats and outputs (the others are imported when a page needs them).
-PRELOAD = ("publisher.extract.html", "publisher.render.xml", "publisher.render.jsonfeed")
+# What the workers import before their first page: the stages, and the parsers and
+# renderers of the common formats and outputs (the others are imported when a page needs
+# them). This module imports the stages only there, so that a run of 304s does not.
+PRELOAD = (
+    "publisher.prepare",
+    "publisher.extract.html",
+    "publisher.render.xml",
+    "publisher.render.jsonfeed",
+)
 # The workers start once this many changed pages have come: a run where (nearly) every
 # page answers 304 starts none.
 START_AFTER = 4
@@ -196,6 +205,8 @@ def _ready() -> None:
 
 
 def _work(job: Job) -> Outcome:
+    from .prepare import prepare  # preloaded by the fork server (PRELOAD)
+
     assert _reader is not None
     timings = StageTimes() if job.timed else None
     result: Prepared | Exception

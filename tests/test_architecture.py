@@ -98,3 +98,23 @@ def test_pure_stages_import_no_loader_network_or_disk(stage: str) -> None:
             assert bad is None, f"{module} (pure: {stage}) imports {target}"
             if target in OWN:
                 todo.append(target)
+
+
+# What only a changed page, or a store that lost its history, needs: `publisher run`
+# imports them when it needs them, so that a run of unchanged pages (HTTP 304) starts
+# without the extractors, the normaliser and their libraries (lxml, dateutil).
+DEFERRED = ("publisher.prepare", "publisher.normalise", "publisher.dates", "publisher.repair")
+
+
+def test_a_run_of_unchanged_pages_imports_no_stage_of_a_changed_page() -> None:
+    seen: set[str] = set()
+    todo = ["publisher.cli.run", "publisher.pipeline"]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        todo.extend(target for target in GRAPH.get(module, set()) if target in OWN)
+    for module in seen:
+        bad = next((d for d in DEFERRED if module == d or module.startswith(d + ".")), None)
+        assert bad is None, f"publisher run imports {module} at start-up"

@@ -23,7 +23,6 @@ from ..hosts import count_hosts
 from ..lock import FolderLock, StateLock, lock_path, same_folder
 from ..model import Config
 from ..pipeline import run_once, select_sources
-from ..repair import restore
 from ..report import RunReport, SourceReport
 from ..service import due_sources
 from ..site import write_site
@@ -137,6 +136,8 @@ def cmd_repair(args: argparse.Namespace, config: Config) -> int:
             path=str(config.path),
         )
     output = config.site.output
+    from ..repair import restore  # lxml and the normaliser: not for `publisher run`
+
     with _writer(config, command="repair") as (store, _session):
         for source in sources:
             try:
